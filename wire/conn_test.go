@@ -320,7 +320,7 @@ func TestHandshakeVersionMismatch(t *testing.T) {
 
 func TestHandshakeGarbage(t *testing.T) {
 	for _, junk := range [][]byte{
-		[]byte("GET / HTTP/1.1\r\n\r\n"),                  // a stray HTTP client: frame too large
+		[]byte("GET / HTTP/1.1\r\n\r\n"),                 // a stray HTTP client: frame too large
 		{0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01}, // a TLS ClientHello
 		{0x05, 0, 0, 0, byte(TypeSubmit), 0, 1, 2, 3, 4, 5},
 		{},
