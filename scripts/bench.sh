@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs the benchmark sets the issues name and records each in
+# bench/results/<set>.txt: the command, the date, the machine, benchstat's
+# summary and the raw runs. A "## notes" section written by hand at the end
+# of a results file is kept when the file is rewritten.
+#
+#   scripts/bench.sh            every set
+#   scripts/bench.sh wire       one set
+#   COUNT=10 scripts/bench.sh   runs per benchmark (default 10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+count=${COUNT:-10}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# set name ; package ; benchmark regexp ; what it measures
+sets=(
+	"wire;./wire;^(BenchmarkSubmitBatch|BenchmarkSubmitBatchRandomExtranonce2|BenchmarkVerdictBatch|BenchmarkSealedSubmitFrame)\$;wire v1: a SUBMIT batch of 256 realistic records encoded and decoded (bytes/submit, ns/submit), the worst case of random extranonce2, VERDICT batches, and a whole sealed frame (AES-256-GCM) of 256 submits written and read"
+)
+
+want=("$@")
+mkdir -p bench/results
+for entry in "${sets[@]}"; do
+	IFS=';' read -r name pkg regex what <<<"$entry"
+	if [ ${#want[@]} -gt 0 ] && [[ ! " ${want[*]} " == *" $name "* ]]; then
+		continue
+	fi
+	out="bench/results/$name.txt"
+	raw="$tmp/$name"
+	cmd="go test -run '^\$' -bench '$regex' -benchmem -count $count $pkg"
+	echo "bench: $name: $cmd"
+	eval "$cmd" | tee "$raw"
+	notes=""
+	if [ -f "$out" ] && grep -q '^## notes' "$out"; then
+		notes=$(sed -n '/^## notes/,$p' "$out")
+	fi
+	{
+		echo "# $name"
+		echo
+		echo "$what"
+		echo
+		echo "command: $cmd"
+		echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		echo "go:      $(go env GOVERSION) $(go env GOOS)/$(go env GOARCH)"
+		echo "cpu:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(grep -m1 -o -w 'sha_ni\|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+		echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+		echo
+		echo "## benchstat"
+		echo
+		go tool benchstat "$name=$raw"
+		echo
+		echo "## raw"
+		echo
+		cat "$raw"
+		if [ -n "$notes" ]; then
+			echo
+			echo "$notes"
+		fi
+	} >"$out"
+	echo "bench: wrote $out"
+done

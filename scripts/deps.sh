@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need that Go does not bring:
+# libzmq (for the ZMQ hashblock subscriber, through cgo) and pkg-config.
+# As root it uses apt-get; otherwise it says what to install.
+set -euo pipefail
+
+missing=()
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if ! pkg-config --exists libzmq 2>/dev/null; then
+	missing+=(libzmq3-dev)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing ${missing[*]}: install them with" >&2
+	echo "  sudo apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "deps: missing ${missing[*]} and there is no apt-get here: install them with your package manager" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
