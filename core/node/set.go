@@ -1,0 +1,407 @@
+package node
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/stratapool/strata/core/chain"
+)
+
+// Spec is one node of a Set.
+type Spec struct {
+	Client *Client
+	// Priority orders nodes: the lowest ready one gives work.
+	Priority int
+	// ZMQ is the node's hashblock publisher (tcp://host:port), or empty.
+	ZMQ string
+	// LongPoll asks the node for templates by longpoll while it is active.
+	LongPoll bool
+}
+
+// SetConfig configures a Set.
+type SetConfig struct {
+	Nodes []Spec
+	// Refresh is the heartbeat: a new template at least this often, so a
+	// quiet mempool never looks like a dead node.
+	Refresh time.Duration
+	// Probe is how often ready nodes are checked. A node that stops
+	// answering is replaced within Probe plus the probe timeout (2*Probe).
+	Probe time.Duration
+	Log   *slog.Logger
+	// OnTemplate receives each new template, in order, on the Set's own
+	// goroutine: it must not block for long.
+	OnTemplate func(*chain.Template)
+	// OnChange is called on the Set's goroutine after the active node or a
+	// node's health changed.
+	OnChange func()
+}
+
+// Defaults for SetConfig.
+const (
+	DefaultRefresh = 30 * time.Second
+	DefaultProbe   = 500 * time.Millisecond
+	// maxBackoff bounds how long an unhealthy node goes unprobed.
+	maxBackoff = 10 * time.Second
+	// failbackProbes is how many probes in a row a better node must pass
+	// before work moves back to it.
+	failbackProbes = 2
+	// duplicateWindow: a template with the same tip and longpoll id as the
+	// last one within this window is the same work (ZMQ and longpoll both
+	// fired for one block).
+	duplicateWindow = time.Second
+)
+
+// Status is a node's state for the statistics.
+type Status struct {
+	Name      string
+	Priority  int
+	Health    Health
+	Active    bool
+	LastError string
+	LastOK    time.Time
+	Height    int64
+	RTT       time.Duration
+}
+
+type member struct {
+	Spec
+	index int
+
+	// Guarded by Set.mu.
+	health  Health
+	okRun   int // consecutive good probes
+	lastErr error
+	lastOK  time.Time
+	height  int64
+	rtt     time.Duration
+}
+
+// Set serves templates from the best ready node of several.
+type Set struct {
+	cfg     SetConfig
+	log     *slog.Logger
+	members []*member
+	trigger chan struct{} // a new template is wanted now; coalescing
+	changed chan struct{} // some node's health changed; coalescing
+
+	mu     sync.Mutex // guards the members' health fields and active
+	active *member
+
+	// Owned by the Run goroutine.
+	last      *chain.Template
+	lastEmit  time.Time
+	heartbeat *time.Timer // fires Refresh after the last template
+}
+
+// NewSet makes a Set; Run starts it.
+func NewSet(cfg SetConfig) *Set {
+	if cfg.Refresh <= 0 {
+		cfg.Refresh = DefaultRefresh
+	}
+	if cfg.Probe <= 0 {
+		cfg.Probe = DefaultProbe
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Set{cfg: cfg, log: cfg.Log, trigger: make(chan struct{}, 1), changed: make(chan struct{}, 1)}
+	for i, spec := range cfg.Nodes {
+		s.members = append(s.members, &member{Spec: spec, index: i})
+	}
+	return s
+}
+
+// Refresh asks for a new template from the active node now.
+func (s *Set) Refresh() {
+	select {
+	case s.trigger <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Set) signalChange() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+// Active is the node work comes from, or nil.
+func (s *Set) Active() *Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.active == nil {
+		return nil
+	}
+	return s.active.Client
+}
+
+// Ready lists every ready node, for block submission.
+func (s *Set) Ready() []*Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*Client
+	for _, m := range s.members {
+		if m.health == HealthReady {
+			out = append(out, m.Client)
+		}
+	}
+	return out
+}
+
+// Statuses reports every node's state.
+func (s *Set) Statuses() []Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Status, len(s.members))
+	for i, m := range s.members {
+		out[i] = Status{Name: m.Client.Name(), Priority: m.Priority, Health: m.health, Active: m == s.active,
+			LastOK: m.lastOK, Height: m.height, RTT: m.rtt}
+		if m.lastErr != nil {
+			out[i].LastError = m.lastErr.Error()
+		}
+	}
+	return out
+}
+
+// Run probes the nodes, follows ZMQ and longpolls, and hands templates to
+// OnTemplate until ctx ends.
+func (s *Set) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for _, m := range s.members {
+		wg.Go(func() { s.probeLoop(ctx, m) })
+		if m.ZMQ != "" {
+			wg.Go(func() {
+				err := SubscribeHashBlock(ctx, m.ZMQ, s.log.With("node", m.Client.Name()), func(HashBlock) { s.Refresh() })
+				if err != nil && ctx.Err() == nil {
+					s.log.Error("zmq subscriber stopped", "node", m.Client.Name(), "err", err)
+				}
+			})
+		}
+	}
+
+	s.heartbeat = time.NewTimer(s.cfg.Refresh)
+	defer s.heartbeat.Stop()
+	polled := make(chan *chain.Template)
+	var poll poller
+	defer poll.stop()
+	var current *member
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.changed:
+			next := s.pickActive()
+			if next != current {
+				poll.stop()
+				s.switchTo(current, next)
+				current = next
+				if current != nil {
+					s.fetch(ctx, current)
+					if current.LongPoll {
+						pctx := poll.start(ctx)
+						m, id := current, s.lastID(current)
+						wg.Go(func() { s.longPoll(pctx, m, id, polled) })
+					}
+				}
+			}
+			if s.cfg.OnChange != nil {
+				s.cfg.OnChange()
+			}
+		case <-s.trigger:
+			if current != nil {
+				s.fetch(ctx, current)
+			}
+		case <-s.heartbeat.C:
+			s.heartbeat.Reset(s.cfg.Refresh)
+			if current != nil {
+				s.fetch(ctx, current)
+			}
+		case t := <-polled:
+			if current != nil && t.Node == current.Client.Name() {
+				s.emit(t)
+			}
+		}
+	}
+}
+
+// poller holds the cancel of the running longpoll, if any.
+type poller struct{ cancel context.CancelFunc }
+
+func (p *poller) start(ctx context.Context) context.Context {
+	pctx, cancel := context.WithCancel(ctx)
+	p.cancel = cancel
+	return pctx
+}
+
+func (p *poller) stop() {
+	if p.cancel != nil {
+		p.cancel()
+		p.cancel = nil
+	}
+}
+
+func (s *Set) lastID(m *member) string {
+	if s.last != nil && s.last.Node == m.Client.Name() {
+		return s.last.LongPollID
+	}
+	return ""
+}
+
+func (s *Set) switchTo(from, to *member) {
+	s.mu.Lock()
+	s.active = to
+	s.mu.Unlock()
+	switch {
+	case to == nil:
+		s.log.Error("no node can give work", "was", nameOf(from))
+	case from == nil:
+		s.log.Info("work comes from node", "node", to.Client.Name())
+	default:
+		s.log.Warn("work moves to another node", "from", from.Client.Name(), "to", to.Client.Name())
+	}
+}
+
+func nameOf(m *member) string {
+	if m == nil {
+		return ""
+	}
+	return m.Client.Name()
+}
+
+// pickActive chooses the ready node with the lowest priority. A better node
+// than the active one must have passed failbackProbes probes in a row.
+func (s *Set) pickActive() *member {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var best *member
+	for _, m := range s.members {
+		if m.health != HealthReady {
+			continue
+		}
+		if m != s.active && s.active != nil && s.active.health == HealthReady && m.okRun < failbackProbes {
+			continue
+		}
+		if best == nil || m.Priority < best.Priority {
+			best = m
+		}
+	}
+	return best
+}
+
+// fetch asks the active node for a template. A node that fails is marked so
+// at once, without waiting for its next probe.
+func (s *Set) fetch(ctx context.Context, m *member) {
+	t, err := m.Client.GetBlockTemplate(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.setHealth(m, classify(err, nil), err, nil, 0)
+		}
+		return
+	}
+	s.emit(t)
+}
+
+func (s *Set) emit(t *chain.Template) {
+	if last := s.last; last != nil && last.PrevHash == t.PrevHash && t.LongPollID != "" &&
+		last.LongPollID == t.LongPollID && time.Since(s.lastEmit) < duplicateWindow {
+		return
+	}
+	s.last, s.lastEmit = t, time.Now()
+	s.heartbeat.Reset(s.cfg.Refresh)
+	if s.cfg.OnTemplate != nil {
+		s.cfg.OnTemplate(t)
+	}
+}
+
+// longPoll keeps a longpoll open on m and sends what it returns.
+func (s *Set) longPoll(ctx context.Context, m *member, id string, out chan<- *chain.Template) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		t, err := m.Client.LongPoll(ctx, id)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Debug("longpoll failed", "node", m.Client.Name(), "err", err)
+			}
+			sleep(ctx, backoff)
+			backoff = min(2*backoff, maxBackoff)
+			continue
+		}
+		backoff = time.Second
+		id = t.LongPollID
+		select {
+		case out <- t:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// probeLoop checks a node's health: often while it is ready, with backoff
+// while it is not.
+func (s *Set) probeLoop(ctx context.Context, m *member) {
+	backoff := s.cfg.Probe
+	for ctx.Err() == nil {
+		pctx, cancel := context.WithTimeout(ctx, 2*s.cfg.Probe)
+		start := time.Now()
+		info, err := m.Client.GetBlockchainInfo(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		h := classify(err, info)
+		s.setHealth(m, h, err, info, time.Since(start))
+		if h == HealthReady {
+			backoff = s.cfg.Probe
+		} else {
+			backoff = min(2*backoff, maxBackoff)
+		}
+		sleep(ctx, backoff)
+	}
+}
+
+// setHealth records a probe's outcome and tells Run when the state changed.
+func (s *Set) setHealth(m *member, h Health, err error, info *ChainInfo, rtt time.Duration) {
+	s.mu.Lock()
+	old := m.health
+	m.health, m.lastErr = h, err
+	if h == HealthReady {
+		m.okRun++
+		m.lastOK = time.Now()
+		m.rtt = rtt
+		if info != nil {
+			m.height = info.Blocks
+		}
+	} else {
+		m.okRun = 0
+	}
+	needPick := old != h || (h == HealthReady && m.okRun == failbackProbes && s.active != m)
+	s.mu.Unlock()
+	if old != h {
+		args := []any{"node", m.Client.Name(), "from", old.String(), "to", h.String()}
+		if err != nil {
+			args = append(args, "err", err.Error())
+		}
+		if h == HealthReady {
+			s.log.Info("node health", args...)
+		} else {
+			s.log.Warn("node health", args...)
+		}
+	}
+	if needPick {
+		s.signalChange()
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

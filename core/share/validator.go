@@ -1,0 +1,121 @@
+package share
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/stratapool/strata/core/chain"
+	"github.com/stratapool/strata/core/job"
+	"github.com/stratapool/strata/core/job/ring"
+	"github.com/stratapool/strata/core/share/dedup"
+	"github.com/stratapool/strata/wire"
+)
+
+// Config says what the validator accepts.
+type Config struct {
+	// PoolVersionMask is the pool's BIP310 mask (1fffe000 by default). A
+	// miner that sends version bits without having negotiated a mask is
+	// held to it (COMPAT.md: rental services do this).
+	PoolVersionMask uint32
+	// NTimeFuture is how far ahead of the core's clock ntime may be (7000s).
+	NTimeFuture time.Duration
+	// Extranonce2Size is the width of the extranonce2 slot in bytes.
+	Extranonce2Size int
+	// Jobs is how many recent jobs shares may name.
+	Jobs int
+	// DedupPerJob bounds the accepted shares remembered per job.
+	DedupPerJob int
+}
+
+// Defaults.
+const (
+	DefaultVersionMask = 0x1fffe000
+	DefaultNTimeFuture = 7000 * time.Second
+	DefaultJobs        = 32
+	DefaultDedupPerJob = 1 << 23
+)
+
+// work is a job with the shares accepted for it.
+type work struct {
+	job  *job.Job
+	seen *dedup.Set
+}
+
+// Validator holds what every checker shares: recent jobs, the current tip
+// and the counters. Add jobs from one goroutine; check from any number.
+type Validator struct {
+	cfg  Config
+	jobs *ring.Ring[work]
+	tip  atomic.Pointer[chain.Hash]
+	// solved is the previous-block hash a block was found on: later
+	// solutions on it are siblings of that block, not worth submitting.
+	solved atomic.Pointer[chain.Hash]
+	// counts are per verdict, summed over the checkers that report them.
+	counts [wire.NumVerdicts]atomic.Uint64
+}
+
+// NewValidator makes a validator, filling defaults for zero settings.
+func NewValidator(cfg Config) *Validator {
+	if cfg.PoolVersionMask == 0 {
+		cfg.PoolVersionMask = DefaultVersionMask
+	}
+	if cfg.NTimeFuture == 0 {
+		cfg.NTimeFuture = DefaultNTimeFuture
+	}
+	if cfg.Extranonce2Size == 0 {
+		cfg.Extranonce2Size = 8
+	}
+	if cfg.Jobs == 0 {
+		cfg.Jobs = DefaultJobs
+	}
+	if cfg.DedupPerJob == 0 {
+		cfg.DedupPerJob = DefaultDedupPerJob
+	}
+	return &Validator{cfg: cfg, jobs: ring.New[work](cfg.Jobs)}
+}
+
+// AddJob makes j available to shares. A job whose previous block differs
+// from the last one's makes every earlier job stale.
+func (v *Validator) AddJob(j *job.Job) {
+	v.jobs.Put(uint32(j.ID), &work{job: j, seen: dedup.New(v.cfg.DedupPerJob)})
+	prev := j.PrevHash
+	v.tip.Store(&prev)
+}
+
+// claimBlock reports whether a block on prev is the first found on it.
+func (v *Validator) claimBlock(prev chain.Hash) bool {
+	for {
+		cur := v.solved.Load()
+		if cur != nil && *cur == prev {
+			return false
+		}
+		if v.solved.CompareAndSwap(cur, &prev) {
+			return true
+		}
+	}
+}
+
+// ReleaseBlock undoes claimBlock after every node rejected the block, so the
+// next solution on prev is submitted.
+func (v *Validator) ReleaseBlock(prev chain.Hash) {
+	if cur := v.solved.Load(); cur != nil && *cur == prev {
+		v.solved.CompareAndSwap(cur, nil)
+	}
+}
+
+// Job returns a recent job by id, or nil.
+func (v *Validator) Job(id wire.JobID) *job.Job {
+	if w := v.jobs.Get(uint32(id)); w != nil {
+		return w.job
+	}
+	return nil
+}
+
+// Counts returns how many shares got each verdict.
+func (v *Validator) Counts() [wire.NumVerdicts]uint64 {
+	var out [wire.NumVerdicts]uint64
+	for i := range out {
+		out[i] = v.counts[i].Load()
+	}
+	return out
+}
