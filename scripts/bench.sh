@@ -14,21 +14,22 @@ count=${COUNT:-10}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# set name ; package ; benchmark regexp ; what it measures
+# set name ; package ; benchmark regexp ; extra flags ; what it measures
 sets=(
-	"wire;./wire;^(BenchmarkSubmitBatch|BenchmarkSubmitBatchRandomExtranonce2|BenchmarkVerdictBatch|BenchmarkSealedSubmitFrame)\$;wire v1: a SUBMIT batch of 256 realistic records encoded and decoded (bytes/submit, ns/submit), the worst case of random extranonce2, VERDICT batches, and a whole sealed frame (AES-256-GCM) of 256 submits written and read"
+	"wire;./wire;^(BenchmarkSubmitBatch|BenchmarkSubmitBatchRandomExtranonce2|BenchmarkVerdictBatch|BenchmarkSealedSubmitFrame)\$;;wire v1: a SUBMIT batch of 256 realistic records encoded and decoded (bytes/submit, ns/submit), the worst case of random extranonce2, VERDICT batches, and a whole sealed frame (AES-256-GCM) of 256 submits written and read"
+	"jobs;./core/job ./core/work;^(BenchmarkTemplateToJob|BenchmarkZMQToJob)\$;-benchtime=1s;core jobs: BenchmarkTemplateToJob builds a job from a 4,000-transaction template (witness commitment, merkle branch, coinbase parts); BenchmarkZMQToJob is the time from a Bitcoin Core-format hashblock notification to the new job handed to the link layer, against a btcd regtest node (getblocktemplate, parsing, job, validator), one block per iteration"
 )
 
 want=("$@")
 mkdir -p bench/results
 for entry in "${sets[@]}"; do
-	IFS=';' read -r name pkg regex what <<<"$entry"
+	IFS=';' read -r name pkg regex flags what <<<"$entry"
 	if [ ${#want[@]} -gt 0 ] && [[ ! " ${want[*]} " == *" $name "* ]]; then
 		continue
 	fi
 	out="bench/results/$name.txt"
 	raw="$tmp/$name"
-	cmd="go test -run '^\$' -bench '$regex' -benchmem -count $count $pkg"
+	cmd="go test -run '^\$' -bench '$regex' -benchmem -count $count $flags $pkg"
 	echo "bench: $name: $cmd"
 	eval "$cmd" | tee "$raw"
 	notes=""

@@ -258,12 +258,13 @@ func (c *Conn) writePlain(m Message) error {
 // the link is going away either way.
 func (c *Conn) Goodbye(reason GoodbyeReason, detail string) {
 	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-	_ = c.Send(&Goodbye{Reason: reason, Detail: truncateText(detail)})
+	_ = c.Send(&Goodbye{Reason: reason, Detail: TruncateText(detail)})
 	_ = c.Close()
 }
 
-// truncateText cuts s to MaxTextLen bytes on a rune boundary.
-func truncateText(s string) string {
+// TruncateText cuts s to MaxTextLen bytes on a rune boundary, so it fits a
+// text field of any message.
+func TruncateText(s string) string {
 	if len(s) <= MaxTextLen {
 		return s
 	}

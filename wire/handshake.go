@@ -217,7 +217,7 @@ func server(nc net.Conn, cfg ServerConfig) (*Conn, *Hello, error) {
 		if w, err = cfg.Admit(&hello); err != nil {
 			var bye *GoodbyeError
 			if errors.As(err, &bye) {
-				_ = c.Send(&Goodbye{Reason: bye.Reason, Detail: truncateText(bye.Detail)})
+				_ = c.Send(&Goodbye{Reason: bye.Reason, Detail: TruncateText(bye.Detail)})
 			}
 			return nil, &hello, err
 		}
@@ -241,7 +241,7 @@ func (c *Conn) refuse(err error) {
 }
 
 func (c *Conn) goodbyePlain(reason GoodbyeReason, detail string) {
-	_ = c.writePlain(&Goodbye{Reason: reason, Detail: truncateText(detail)})
+	_ = c.writePlain(&Goodbye{Reason: reason, Detail: TruncateText(detail)})
 }
 
 // writeTranscript sends a plain-text handshake message and adds its frame

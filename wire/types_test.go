@@ -117,7 +117,7 @@ func TestWelcomeExtranonce1(t *testing.T) {
 
 func TestTruncateText(t *testing.T) {
 	s := strings.Repeat("é", MaxTextLen) // two bytes each
-	got := truncateText(s)
+	got := TruncateText(s)
 	if len(got) > MaxTextLen || !strings.HasPrefix(s, got) || len(got) < MaxTextLen-1 {
 		t.Errorf("truncateText gave %d bytes", len(got))
 	}

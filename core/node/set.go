@@ -47,9 +47,9 @@ const (
 	// failbackProbes is how many probes in a row a better node must pass
 	// before work moves back to it.
 	failbackProbes = 2
-	// duplicateWindow: a template with the same tip and longpoll id as the
-	// last one within this window is the same work (ZMQ and longpoll both
-	// fired for one block).
+	// duplicateWindow: a template from the same node with the same tip and
+	// longpoll id as the last one within this window is the same work (ZMQ
+	// and longpoll both fired for one block).
 	duplicateWindow = time.Second
 )
 
@@ -70,8 +70,12 @@ type member struct {
 	index int
 
 	// Guarded by Set.mu.
-	health  Health
-	okRun   int // consecutive good probes
+	health Health
+	okRun  int // consecutive good probes
+	// fetchFails counts getblocktemplate failures in a row; until
+	// benchedUntil the node is not chosen even if its probes pass.
+	fetchFails   int
+	benchedUntil time.Time
 	lastErr error
 	lastOK  time.Time
 	height  int64
@@ -187,10 +191,32 @@ func (s *Set) Run(ctx context.Context) error {
 
 	s.heartbeat = time.NewTimer(s.cfg.Refresh)
 	defer s.heartbeat.Stop()
-	polled := make(chan *chain.Template)
+	// Templates from fetches and longpolls. Fetches run on their own
+	// goroutines so a node that hangs cannot hold up a failover.
+	templates := make(chan *chain.Template)
+	fetched := make(chan *member)
 	var poll poller
 	defer poll.stop()
 	var current *member
+	inflight := map[*member]bool{}
+	again := false // a fetch was wanted while one was in flight
+	fetch := func(m *member) {
+		if m == nil {
+			return
+		}
+		if inflight[m] {
+			again = true
+			return
+		}
+		inflight[m] = true
+		wg.Go(func() {
+			s.fetch(ctx, m, templates)
+			select {
+			case fetched <- m:
+			case <-ctx.Done():
+			}
+		})
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -201,28 +227,28 @@ func (s *Set) Run(ctx context.Context) error {
 				poll.stop()
 				s.switchTo(current, next)
 				current = next
-				if current != nil {
-					s.fetch(ctx, current)
-					if current.LongPoll {
-						pctx := poll.start(ctx)
-						m, id := current, s.lastID(current)
-						wg.Go(func() { s.longPoll(pctx, m, id, polled) })
-					}
+				fetch(current)
+				if current != nil && current.LongPoll {
+					pctx := poll.start(ctx)
+					m, id := current, s.lastID(current)
+					wg.Go(func() { s.longPoll(pctx, m, id, templates) })
 				}
 			}
 			if s.cfg.OnChange != nil {
 				s.cfg.OnChange()
 			}
 		case <-s.trigger:
-			if current != nil {
-				s.fetch(ctx, current)
-			}
+			fetch(current)
 		case <-s.heartbeat.C:
 			s.heartbeat.Reset(s.cfg.Refresh)
-			if current != nil {
-				s.fetch(ctx, current)
+			fetch(current)
+		case m := <-fetched:
+			delete(inflight, m)
+			if again && m == current {
+				again = false
+				fetch(current)
 			}
-		case t := <-polled:
+		case t := <-templates:
 			if current != nil && t.Node == current.Client.Name() {
 				s.emit(t)
 			}
@@ -275,13 +301,21 @@ func nameOf(m *member) string {
 }
 
 // pickActive chooses the ready node with the lowest priority. A better node
-// than the active one must have passed failbackProbes probes in a row.
+// than the active one must have passed failbackProbes probes in a row, and a
+// node two or more blocks behind the others (one that restarted and is
+// catching up, say) is not chosen.
 func (s *Set) pickActive() *member {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var top int64
+	for _, m := range s.members {
+		if m.health == HealthReady {
+			top = max(top, m.height)
+		}
+	}
 	var best *member
 	for _, m := range s.members {
-		if m.health != HealthReady {
+		if m.health != HealthReady || m.height < top-1 || time.Now().Before(m.benchedUntil) {
 			continue
 		}
 		if m != s.active && s.active != nil && s.active.health == HealthReady && m.okRun < failbackProbes {
@@ -294,21 +328,33 @@ func (s *Set) pickActive() *member {
 	return best
 }
 
-// fetch asks the active node for a template. A node that fails is marked so
-// at once, without waiting for its next probe.
-func (s *Set) fetch(ctx context.Context, m *member) {
+// fetch asks a node for a template and sends it to out. A node that fails
+// is marked so at once, without waiting for its next probe.
+func (s *Set) fetch(ctx context.Context, m *member, out chan<- *chain.Template) {
 	t, err := m.Client.GetBlockTemplate(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
+			s.mu.Lock()
+			m.fetchFails++
+			bench := min(time.Second<<min(m.fetchFails-1, 5), 30*time.Second)
+			m.benchedUntil = time.Now().Add(bench)
+			s.mu.Unlock()
+			s.log.Warn("getblocktemplate failed", "node", m.Client.Name(), "retry_in", bench, "err", err)
 			s.setHealth(m, classify(err, nil), err, nil, 0)
 		}
 		return
 	}
-	s.emit(t)
+	s.mu.Lock()
+	m.fetchFails, m.benchedUntil = 0, time.Time{}
+	s.mu.Unlock()
+	select {
+	case out <- t:
+	case <-ctx.Done():
+	}
 }
 
 func (s *Set) emit(t *chain.Template) {
-	if last := s.last; last != nil && last.PrevHash == t.PrevHash && t.LongPollID != "" &&
+	if last := s.last; last != nil && last.Node == t.Node && last.PrevHash == t.PrevHash && t.LongPollID != "" &&
 		last.LongPollID == t.LongPollID && time.Since(s.lastEmit) < duplicateWindow {
 		return
 	}
@@ -367,7 +413,7 @@ func (s *Set) probeLoop(ctx context.Context, m *member) {
 // setHealth records a probe's outcome and tells Run when the state changed.
 func (s *Set) setHealth(m *member, h Health, err error, info *ChainInfo, rtt time.Duration) {
 	s.mu.Lock()
-	old := m.health
+	old, prevHeight := m.health, m.height
 	m.health, m.lastErr = h, err
 	if h == HealthReady {
 		m.okRun++
@@ -379,7 +425,12 @@ func (s *Set) setHealth(m *member, h Health, err error, info *ChainInfo, rtt tim
 	} else {
 		m.okRun = 0
 	}
-	needPick := old != h || (h == HealthReady && m.okRun == failbackProbes && s.active != m)
+	benchOver := !m.benchedUntil.IsZero() && time.Now().After(m.benchedUntil)
+	if benchOver && h == HealthReady {
+		m.benchedUntil = time.Time{} // eligible again; the next fetch decides
+	}
+	needPick := old != h || (h == HealthReady && m.okRun == failbackProbes && s.active != m) ||
+		(h == HealthReady && s.active != m && ((info != nil && info.Blocks != prevHeight) || benchOver))
 	s.mu.Unlock()
 	if old != h {
 		args := []any{"node", m.Client.Name(), "from", old.String(), "to", h.String()}

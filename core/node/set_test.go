@@ -1,0 +1,190 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stratapool/strata/core/chain"
+)
+
+// readyFake is a fake node at a height that serves the fixture template.
+func readyFake(t *testing.T, height int) *fakeNode {
+	f := newFakeNode(t)
+	f.result("getblockchaininfo", fmt.Sprintf(`{"chain":"main","blocks":%d,"headers":%d}`, height, height))
+	f.set("getblocktemplate", reply{200, readFixture(t, "core_getblocktemplate.json"), 0})
+	return f
+}
+
+type setHarness struct {
+	set       *Set
+	templates chan *chain.Template
+	cancel    context.CancelFunc
+	done      chan error
+}
+
+func runSet(t *testing.T, probe time.Duration, specs ...Spec) *setHarness {
+	h := &setHarness{templates: make(chan *chain.Template, 100), done: make(chan error, 1)}
+	h.set = NewSet(SetConfig{Nodes: specs, Probe: probe, Refresh: time.Hour,
+		OnTemplate: func(t *chain.Template) { h.templates <- t }})
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go func() { h.done <- h.set.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-h.done
+	})
+	return h
+}
+
+// next waits for a template from node name.
+func (h *setHarness) next(t *testing.T, name string, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	deadline := time.After(within)
+	for {
+		select {
+		case tmpl := <-h.templates:
+			if tmpl.Node == name {
+				return time.Since(start)
+			}
+		case <-deadline:
+			t.Fatalf("no template from %s within %s; statuses %+v", name, within, h.set.Statuses())
+		}
+	}
+}
+
+func spec(t *testing.T, f *fakeNode, name string, prio int) Spec {
+	c, err := NewClient(ClientConfig{Name: name, URL: f.srv.URL, User: f.user, Password: f.pass, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Spec{Client: c, Priority: prio}
+}
+
+func TestSetPriorityFailoverFailback(t *testing.T) {
+	a, b := readyFake(t, 100), readyFake(t, 100)
+	h := runSet(t, DefaultProbe, spec(t, b, "b", 1), spec(t, a, "a", 0))
+	h.next(t, "a", 3*time.Second)
+	if h.set.Active().Name() != "a" {
+		t.Fatal("the lower priority number must win")
+	}
+
+	a.setDown(true) // connections are closed: a dead node
+	h.set.Refresh()
+	if took := h.next(t, "b", 2*time.Second); took > 2*time.Second {
+		t.Errorf("failover took %s", took)
+	}
+	if st := h.set.Statuses(); st[1].Health != HealthDown || st[1].LastError == "" || !st[0].Active {
+		t.Errorf("statuses after failover %+v", st)
+	}
+	if len(h.set.Ready()) != 1 {
+		t.Errorf("ready nodes %d, want 1", len(h.set.Ready()))
+	}
+
+	a.setDown(false)
+	h.next(t, "a", 5*time.Second)
+	if h.set.Active().Name() != "a" {
+		t.Fatal("work did not move back to the recovered node")
+	}
+}
+
+func TestSetFailoverFromHangingNode(t *testing.T) {
+	a, b := readyFake(t, 100), readyFake(t, 100)
+	h := runSet(t, DefaultProbe, spec(t, a, "a", 0), spec(t, b, "b", 1))
+	h.next(t, "a", 3*time.Second)
+	// a stops answering without closing anything.
+	a.set("getblockchaininfo", reply{200, `{}`, time.Minute})
+	a.set("getblocktemplate", reply{200, `{}`, time.Minute})
+	start := time.Now()
+	h.set.Refresh() // a fetch now hangs on a: it must not hold anything up
+	h.next(t, "b", 2*time.Second)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("failover from a hanging node took %s", took)
+	}
+}
+
+func TestSetSkipsLaggingNode(t *testing.T) {
+	a, b := readyFake(t, 50), readyFake(t, 100)
+	h := runSet(t, 100*time.Millisecond, spec(t, a, "a", 0), spec(t, b, "b", 1))
+	h.next(t, "b", 3*time.Second)
+	// a catches up: work moves to it.
+	a.result("getblockchaininfo", `{"chain":"main","blocks":100,"headers":100}`)
+	h.next(t, "a", 3*time.Second)
+}
+
+func TestSetSyncingAndUnauthorized(t *testing.T) {
+	syncing := newFakeNode(t)
+	syncing.result("getblockchaininfo", `{"chain":"main","blocks":10,"headers":800000,"initialblockdownload":true}`)
+	locked := newFakeNode(t)
+	ready := readyFake(t, 100)
+	bad := spec(t, locked, "locked", 0)
+	bad.Client.password = "wrong"
+	h := runSet(t, 100*time.Millisecond, spec(t, syncing, "syncing", 0), bad, spec(t, ready, "ready", 2))
+	h.next(t, "ready", 3*time.Second)
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		st := h.set.Statuses()
+		if st[0].Health == HealthSyncing && st[1].Health == HealthUnauthorized && st[2].Active {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("statuses %+v", st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestSetBenchesNodeWithBadTemplates(t *testing.T) {
+	a, b := readyFake(t, 100), readyFake(t, 100)
+	a.set("getblocktemplate", reply{200, `{"result":{"height":"garbage"},"error":null,"id":1}`, 0})
+	h := runSet(t, 100*time.Millisecond, spec(t, a, "a", 0), spec(t, b, "b", 1))
+	h.next(t, "b", 3*time.Second)
+	// a's probes pass, but it stays benched while its templates fail.
+	time.Sleep(500 * time.Millisecond)
+	if h.set.Active() == nil || h.set.Active().Name() != "b" {
+		t.Fatalf("active %v: a node with bad templates came back", h.set.Active())
+	}
+	a.set("getblocktemplate", reply{200, readFixture(t, "core_getblocktemplate.json"), 0})
+	h.next(t, "a", 5*time.Second)
+}
+
+func TestSetNoNodes(t *testing.T) {
+	down := newFakeNode(t)
+	down.setDown(true)
+	h := runSet(t, 50*time.Millisecond, spec(t, down, "down", 0))
+	time.Sleep(300 * time.Millisecond)
+	if h.set.Active() != nil || h.set.Statuses()[0].Health != HealthDown {
+		t.Fatalf("statuses %+v", h.set.Statuses())
+	}
+	select {
+	case tmpl := <-h.templates:
+		t.Fatalf("a template from nowhere: %+v", tmpl)
+	default:
+	}
+}
+
+// TestSetDropsDuplicateTemplates: ZMQ and longpoll firing for one block give
+// one template.
+func TestSetDropsDuplicateTemplates(t *testing.T) {
+	a := readyFake(t, 100)
+	h := runSet(t, DefaultProbe, spec(t, a, "a", 0))
+	h.next(t, "a", 3*time.Second)
+	h.set.Refresh()
+	time.Sleep(200 * time.Millisecond)
+	h.set.Refresh()
+	time.Sleep(200 * time.Millisecond)
+	if n := len(h.templates); n != 0 {
+		t.Errorf("%d duplicate templates passed", n)
+	}
+	// A changed template passes at once.
+	var env map[string]any
+	json.Unmarshal([]byte(readFixture(t, "core_getblocktemplate.json")), &env)
+	body := strings.Replace(readFixture(t, "core_getblocktemplate.json"), `e5123"`, `e5124"`, 1)
+	a.set("getblocktemplate", reply{200, body, 0})
+	h.set.Refresh()
+	h.next(t, "a", time.Second)
+}
