@@ -143,18 +143,25 @@ func TestCallErrors(t *testing.T) {
 		check func(error) bool
 	}{
 		{"syncing", reply{500, `{"result":null,"error":{"code":-10,"message":"Bitcoin Core is in initial sync and waiting for blocks..."},"id":1}`, 0},
-			func(err error) bool { var e *RPCError; return errors.As(err, &e) && e.Syncing() && classify(err, nil) == HealthSyncing }},
+			func(err error) bool {
+				var e *RPCError
+				return errors.As(err, &e) && e.Syncing() && classify(err, nil) == HealthSyncing
+			}},
 		{"not connected", reply{500, `{"result":null,"error":{"code":-9,"message":"Bitcoin Core is not connected!"},"id":1}`, 0},
 			func(err error) bool { return classify(err, nil) == HealthSyncing }},
 		{"forbidden", reply{403, ``, 0}, func(err error) bool { return errors.Is(err, ErrForbidden) && classify(err, nil) == HealthUnauthorized }},
 		{"html", reply{200, `<html><body>502 Bad Gateway</body></html>`, 0},
-			func(err error) bool { return errors.Is(err, ErrBadResponse) && strings.Contains(err.Error(), "502 Bad Gateway") }},
+			func(err error) bool {
+				return errors.Is(err, ErrBadResponse) && strings.Contains(err.Error(), "502 Bad Gateway")
+			}},
 		{"empty 200 (btcd without jsonrpc)", reply{200, ``, 0}, func(err error) bool { return errors.Is(err, ErrBadResponse) }},
 		{"truncated", reply{200, `{"result":{"chain":"main"`, 0}, func(err error) bool { return classify(err, nil) == HealthBadAnswer }},
 		{"http 500 without json", reply{500, `Internal Server Error`, 0},
 			func(err error) bool { return errors.Is(err, ErrBadResponse) && strings.Contains(err.Error(), "500") }},
 		{"slow", reply{200, `{"result":{},"error":null,"id":1}`, 3 * time.Second},
-			func(err error) bool { return errors.Is(err, context.DeadlineExceeded) && classify(err, nil) == HealthDown }},
+			func(err error) bool {
+				return errors.Is(err, context.DeadlineExceeded) && classify(err, nil) == HealthDown
+			}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -76,10 +76,10 @@ type member struct {
 	// benchedUntil the node is not chosen even if its probes pass.
 	fetchFails   int
 	benchedUntil time.Time
-	lastErr error
-	lastOK  time.Time
-	height  int64
-	rtt     time.Duration
+	lastErr      error
+	lastOK       time.Time
+	height       int64
+	rtt          time.Duration
 }
 
 // Set serves templates from the best ready node of several.
