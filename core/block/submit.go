@@ -76,7 +76,7 @@ func (s *Submitter) Submit(ctx context.Context, c *Candidate) Record {
 		Status:   StatusSubmitting,
 	}
 	head := c.Head()
-	txHex := c.Job.Template.TxHex()
+	txHex := c.Job.TxHex()
 	nodes := s.cfg.Nodes()
 	answers := make([]Answer, len(nodes))
 	var wg sync.WaitGroup

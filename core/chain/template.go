@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -28,28 +27,21 @@ type Template struct {
 	// Node is the node the template came from; FetchedAt when.
 	Node      string
 	FetchedAt time.Time
-
-	txHexOnce sync.Once
-	txHex     []byte
 }
 
 // TxHex is the template's transactions serialized one after the other, in
-// hex: the tail of every block built on it. It is computed once, on first
-// use; PrepareTxHex computes it ahead so a found block does not wait.
+// hex: the tail of every block built on it.
 func (t *Template) TxHex() []byte {
-	t.txHexOnce.Do(func() {
-		n := 0
-		for i := range t.Transactions {
-			n += len(t.Transactions[i].Data)
-		}
-		out := make([]byte, 2*n)
-		off := 0
-		for i := range t.Transactions {
-			off += hex.Encode(out[off:], t.Transactions[i].Data)
-		}
-		t.txHex = out
-	})
-	return t.txHex
+	n := 0
+	for i := range t.Transactions {
+		n += len(t.Transactions[i].Data)
+	}
+	out := make([]byte, 2*n)
+	off := 0
+	for i := range t.Transactions {
+		off += hex.Encode(out[off:], t.Transactions[i].Data)
+	}
+	return out
 }
 
 // AppendCompactSize appends n in Bitcoin's variable-length integer encoding.

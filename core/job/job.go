@@ -1,6 +1,7 @@
 package job
 
 import (
+	"sync"
 	"time"
 
 	"github.com/stratapool/strata/core/chain"
@@ -41,6 +42,32 @@ type Job struct {
 	// Template holds the transactions a found block needs.
 	Template  *chain.Template
 	CreatedAt time.Time
+
+	txHex *lazyHex
+}
+
+// lazyHex is a template's transactions in hex, made once.
+type lazyHex struct {
+	once sync.Once
+	hex  []byte
+}
+
+// TxHex is the job's other transactions in hex, the tail of a block built
+// on it. It is computed once; PrepareTxHex computes it ahead of time so a
+// found block does not wait for it.
+func (j *Job) TxHex() []byte {
+	if j.txHex == nil {
+		return j.Template.TxHex() // a job not made by a Builder
+	}
+	j.txHex.once.Do(func() { j.txHex.hex = j.Template.TxHex() })
+	return j.txHex.hex
+}
+
+// PrepareTxHex computes TxHex in the background.
+func (j *Job) PrepareTxHex() {
+	if j.txHex != nil {
+		go j.TxHex()
+	}
 }
 
 // Wire is the job as the JOB message carries it to edges.

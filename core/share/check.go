@@ -1,10 +1,10 @@
 package share
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"time"
 
+	sha256 "github.com/minio/sha256-simd"
 	"github.com/stratapool/strata/core/chain"
 	"github.com/stratapool/strata/core/job"
 	"github.com/stratapool/strata/core/share/dedup"
@@ -58,65 +58,89 @@ func (c *Checker) Check(s *Session, r *wire.SubmitRecord, now time.Time, res *Re
 }
 
 func (c *Checker) check(s *Session, r *wire.SubmitRecord, now time.Time, res *Result) wire.Verdict {
+	w, step, version, verdict := c.v.precheck(s, r, now, res)
+	if w == nil {
+		return verdict
+	}
+	// The coinbase, then its txid folded up the branch to the merkle root.
+	c.coinbase = c.v.appendCoinbase(c.coinbase[:0], w.job, s, r.Extranonce2, &c.en2)
+	first := sha256.Sum256(c.coinbase)
+	root := chain.Hash(sha256.Sum256(first[:]))
+	for i := range w.job.Branch {
+		var pair [64]byte
+		copy(pair[:32], root[:])
+		copy(pair[32:], w.job.Branch[i][:])
+		first = sha256.Sum256(pair[:])
+		root = sha256.Sum256(first[:])
+	}
+	putHeader(&res.Header, version, w.job, &root, r)
+	first = sha256.Sum256(res.Header[:])
+	res.Hash = sha256.Sum256(first[:])
+	return c.v.judge(w, step, s.Shard(), res)
+}
+
+// precheck runs every check that needs no hashing. It returns the share's
+// job, difficulty and rolled version, or a nil job and the verdict.
+func (v *Validator) precheck(s *Session, r *wire.SubmitRecord, now time.Time, res *Result) (*work, *DiffStep, uint32, wire.Verdict) {
 	res.Credit, res.HashDifficulty, res.Job = 0, 0, nil
 	switch {
 	case s == nil:
-		return wire.VerdictNotSubscribed
+		return nil, nil, 0, wire.VerdictNotSubscribed
 	case !s.Authorized:
-		return wire.VerdictUnauthorized
+		return nil, nil, 0, wire.VerdictUnauthorized
 	}
-	w := c.v.jobs.Get(uint32(r.Job))
+	w := v.jobs.Get(uint32(r.Job))
 	if w == nil {
-		return wire.VerdictJobNotFound
+		return nil, nil, 0, wire.VerdictJobNotFound
 	}
 	j := w.job
 	res.Job = j
-	if tip := c.v.tip.Load(); tip != nil && *tip != j.PrevHash {
-		return wire.VerdictStale
+	if tip := v.tip.Load(); tip != nil && *tip != j.PrevHash {
+		return nil, nil, 0, wire.VerdictStale
 	}
-	width := c.v.cfg.Extranonce2Size
+	width := v.cfg.Extranonce2Size
 	if width < 8 && r.Extranonce2>>(8*width) != 0 {
-		return wire.VerdictMalformed
+		return nil, nil, 0, wire.VerdictMalformed
 	}
 	version := j.Version
 	if r.HasVersion {
 		mask := s.VersionMask
 		if mask == 0 {
-			mask = c.v.cfg.PoolVersionMask
+			mask = v.cfg.PoolVersionMask
 		}
 		if r.VersionBits&^mask != 0 {
-			return wire.VerdictBadVersion
+			return nil, nil, 0, wire.VerdictBadVersion
 		}
 		version = version&^mask | r.VersionBits
 	}
-	if r.NTime < j.MinTime || int64(r.NTime) > now.Add(c.v.cfg.NTimeFuture).Unix() {
-		return wire.VerdictBadNTime
+	if r.NTime < j.MinTime || int64(r.NTime) > now.Unix()+int64(v.cfg.NTimeFuture/time.Second) {
+		return nil, nil, 0, wire.VerdictBadNTime
 	}
 	step := s.step(r.Job)
 	if step == nil {
-		return wire.VerdictUnauthorized // authorized sessions always have a difficulty
+		return nil, nil, 0, wire.VerdictUnauthorized // authorized sessions always have a difficulty
 	}
+	return w, step, version, wire.VerdictAccepted
+}
 
-	// The coinbase, then its txid folded up the branch to the merkle root.
-	binary.BigEndian.PutUint64(c.en2[:], r.Extranonce2)
-	c.coinbase = j.AppendCoinbase(c.coinbase[:0], s.Extranonce1, c.en2[8-width:], s.PayoutScript)
-	root := chain.DoubleSHA256(c.coinbase)
-	root = chain.FoldBranch(root, j.Branch)
+// appendCoinbase appends a share's coinbase; en2 is scratch for its bytes.
+func (v *Validator) appendCoinbase(b []byte, j *job.Job, s *Session, extranonce2 uint64, en2 *[8]byte) []byte {
+	binary.BigEndian.PutUint64(en2[:], extranonce2)
+	return j.AppendCoinbase(b, s.Extranonce1, en2[8-v.cfg.Extranonce2Size:], s.PayoutScript)
+}
 
-	h := &res.Header
+// putHeader writes a share's 80-byte block header.
+func putHeader(h *[80]byte, version uint32, j *job.Job, root *chain.Hash, r *wire.SubmitRecord) {
 	binary.LittleEndian.PutUint32(h[0:], version)
 	copy(h[4:36], j.PrevHash[:])
 	copy(h[36:68], root[:])
 	binary.LittleEndian.PutUint32(h[68:], r.NTime)
 	binary.LittleEndian.PutUint32(h[72:], j.Bits)
 	binary.LittleEndian.PutUint32(h[76:], r.Nonce)
-	first := sha256.Sum256(h[:])
-	res.Hash = sha256.Sum256(first[:])
-	return c.judge(w, step, res)
 }
 
 // judge compares a share's hash with its targets and remembers it.
-func (c *Checker) judge(w *work, step *DiffStep, res *Result) wire.Verdict {
+func (v *Validator) judge(w *work, step *DiffStep, shard uint32, res *Result) wire.Verdict {
 	j := w.job
 	meetsShare := chain.HashMeets(&res.Hash, &step.Target)
 	block := chain.HashMeets(&res.Hash, &j.Target)
@@ -124,7 +148,7 @@ func (c *Checker) judge(w *work, step *DiffStep, res *Result) wire.Verdict {
 		return wire.VerdictLowDifficulty
 	}
 	res.HashDifficulty = chain.HashDifficulty(&res.Hash)
-	outcome := w.seen.Add(binary.LittleEndian.Uint64(res.Hash[:8]))
+	outcome := w.seen.Add(shard, binary.LittleEndian.Uint64(res.Hash[:8]))
 	if outcome == dedup.Duplicate {
 		return wire.VerdictDuplicate
 	}
@@ -134,7 +158,7 @@ func (c *Checker) judge(w *work, step *DiffStep, res *Result) wire.Verdict {
 		// the network's difficulty, no more.
 		res.Credit = j.NetworkDifficulty
 	}
-	if block && c.v.claimBlock(j.PrevHash) {
+	if block && v.claimBlock(j.PrevHash) {
 		return wire.VerdictBlock
 	}
 	if outcome == dedup.Full {

@@ -34,6 +34,16 @@ type Session struct {
 	Steps []DiffStep
 }
 
+// Shard is the session's shard number: validation workers own sessions by
+// it, and the duplicate sets keep its shares apart from other cores'.
+func (s *Session) Shard() uint32 {
+	var v uint32
+	for _, b := range s.Extranonce1 {
+		v = v<<8 | uint32(b)
+	}
+	return v
+}
+
 // WithDifficulty returns a copy of s with a new difficulty from job on.
 func (s *Session) WithDifficulty(from wire.JobID, d float64) (*Session, error) {
 	t, err := chain.TargetFromDifficulty(d)

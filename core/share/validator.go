@@ -1,6 +1,7 @@
 package share
 
 import (
+	"encoding/binary"
 	"sync/atomic"
 	"time"
 
@@ -19,12 +20,17 @@ type Config struct {
 	PoolVersionMask uint32
 	// NTimeFuture is how far ahead of the core's clock ntime may be (7000s).
 	NTimeFuture time.Duration
-	// Extranonce2Size is the width of the extranonce2 slot in bytes.
+	// Extranonce1Size and Extranonce2Size are the widths of the pool's and
+	// the miner's parts of the extranonce, in bytes.
+	Extranonce1Size int
 	Extranonce2Size int
 	// Jobs is how many recent jobs shares may name.
 	Jobs int
 	// DedupPerJob bounds the accepted shares remembered per job.
 	DedupPerJob int
+	// DedupHint is how many accepted shares per job the duplicate set has
+	// room for before it grows (allocates).
+	DedupHint int
 }
 
 // Defaults.
@@ -33,12 +39,38 @@ const (
 	DefaultNTimeFuture = 7000 * time.Second
 	DefaultJobs        = 32
 	DefaultDedupPerJob = 1 << 23
+	DefaultDedupHint   = 1 << 14
 )
 
-// work is a job with the shares accepted for it.
+// work is a job with the shares accepted for it, and the job's hashes as
+// big-endian words for the SIMD lanes.
 type work struct {
 	job  *job.Job
 	seen *dedup.Set
+	// branch[i] is merkle step i's sibling; prev the previous block's hash.
+	branch [][8]uint32
+	prev   [8]uint32
+	// cb hashes the job's coinbases in lanes; nil for a solo-mode job.
+	cb *cbPlan
+}
+
+func newWork(j *job.Job, cfg *Config) *work {
+	w := &work{job: j, seen: dedup.New(cfg.DedupPerJob, cfg.DedupHint), branch: make([][8]uint32, len(j.Branch))}
+	for i := range j.Branch {
+		w.branch[i] = hashWords(&j.Branch[i])
+	}
+	w.prev = hashWords(&j.PrevHash)
+	w.cb = newCBPlan(j, cfg.Extranonce1Size, cfg.Extranonce2Size)
+	return w
+}
+
+// hashWords reads a hash's bytes as big-endian words: the form SHA-256
+// takes a message in, and gives a digest in.
+func hashWords(h *chain.Hash) (w [8]uint32) {
+	for i := range w {
+		w[i] = binary.BigEndian.Uint32(h[4*i:])
+	}
+	return w
 }
 
 // Validator holds what every checker shares: recent jobs, the current tip
@@ -62,6 +94,9 @@ func NewValidator(cfg Config) *Validator {
 	if cfg.NTimeFuture == 0 {
 		cfg.NTimeFuture = DefaultNTimeFuture
 	}
+	if cfg.Extranonce1Size == 0 {
+		cfg.Extranonce1Size = 4
+	}
 	if cfg.Extranonce2Size == 0 {
 		cfg.Extranonce2Size = 8
 	}
@@ -71,13 +106,16 @@ func NewValidator(cfg Config) *Validator {
 	if cfg.DedupPerJob == 0 {
 		cfg.DedupPerJob = DefaultDedupPerJob
 	}
+	if cfg.DedupHint == 0 {
+		cfg.DedupHint = DefaultDedupHint
+	}
 	return &Validator{cfg: cfg, jobs: ring.New[work](cfg.Jobs)}
 }
 
 // AddJob makes j available to shares. A job whose previous block differs
 // from the last one's makes every earlier job stale.
 func (v *Validator) AddJob(j *job.Job) {
-	v.jobs.Put(uint32(j.ID), &work{job: j, seen: dedup.New(v.cfg.DedupPerJob)})
+	v.jobs.Put(uint32(j.ID), newWork(j, &v.cfg))
 	prev := j.PrevHash
 	v.tip.Store(&prev)
 }

@@ -83,7 +83,7 @@ func (m *Manager) OnTemplate(t *chain.Template) {
 	}
 	// A found block needs the transactions in hex: prepare them now, off
 	// the path from template to miners.
-	go t.TxHex()
+	j.PrepareTxHex()
 	m.Evaluate()
 }
 

@@ -1,8 +1,14 @@
 package dedup
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
-const stripes = 64
+// Stripes is the number of stripes; shard numbers are taken modulo it.
+const Stripes = 64
+
+const stripes = Stripes
 
 // Outcome of an Add.
 type Outcome uint8
@@ -13,41 +19,117 @@ const (
 	Full                     // the set holds its maximum; the key was not added
 )
 
-// Set is a bounded, concurrent set of 64-bit keys.
+// Set is a bounded, concurrent set of 64-bit keys, each added under a shard
+// number that picks its stripe. Keys must be uniformly random (hash
+// fingerprints). Callers that run on several cores give each core its own
+// shards (shard mod the core count, with the count dividing Stripes): then
+// no two cores touch the same stripe, and nothing bounces between caches.
+// The same key must always come with the same shard.
 type Set struct {
-	perStripe int
+	perStripe int // keys a stripe may hold
+	hint      int // keys a stripe has room for when first used
 	stripes   [stripes]stripe
 }
 
+// stripe is an open-addressing table with linear probing, at most half full.
+// Stripes are used by different cores: each fills two cache lines, so
+// however the array is aligned, no two stripes share a line.
 type stripe struct {
-	mu   sync.Mutex // guards keys
-	keys map[uint64]struct{}
-	_    [40]byte // keep stripes on separate cache lines
+	mu   sync.Mutex               // guards n, zero and writes to tab
+	tab  atomic.Pointer[[]uint64] // slots; 0 marks an empty one
+	n    int
+	zero bool // key 0, which cannot live in a slot
+	_    [128 - 32]byte
 }
 
 // New makes a set that holds up to max keys (rounded up to a multiple of
-// the stripe count).
-func New(max int) *Set {
-	return &Set{perStripe: (max + stripes - 1) / stripes}
+// the stripe count) and grows without allocating until it holds about hint.
+func New(max, hint int) *Set {
+	return &Set{perStripe: (max + stripes - 1) / stripes, hint: min(max, hint) / stripes}
+}
+
+func slotOf(key uint64, size int) int { return int(key) & (size - 1) }
+
+// Touch reads the slot key would go in, so that an Add soon after finds it
+// in cache. Touching the keys of a batch first lets their cache misses
+// overlap instead of queueing.
+func (s *Set) Touch(shard uint32, key uint64) uint64 {
+	tab := s.stripes[shard%stripes].tab.Load()
+	if tab == nil {
+		return 0
+	}
+	return atomic.LoadUint64(&(*tab)[slotOf(key, len(*tab))])
 }
 
 // Add inserts key unless it is present or its stripe is full.
-func (s *Set) Add(key uint64) Outcome {
-	// The low bits pick the stripe; keys are uniformly random.
-	st := &s.stripes[key%stripes]
+func (s *Set) Add(shard uint32, key uint64) Outcome {
+	st := &s.stripes[shard%stripes]
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.keys == nil {
-		st.keys = make(map[uint64]struct{}, 64)
+	if key == 0 {
+		if st.zero {
+			return Duplicate
+		}
+		if st.n >= s.perStripe {
+			return Full
+		}
+		st.zero = true
+		st.n++
+		return Added
 	}
-	if _, ok := st.keys[key]; ok {
-		return Duplicate
+	tab := st.tab.Load()
+	if tab == nil {
+		t := make([]uint64, pow2(max(2*s.hint, 16)))
+		tab = &t
+		st.tab.Store(tab)
 	}
-	if len(st.keys) >= s.perStripe {
-		return Full
+	slots := *tab
+	mask := len(slots) - 1
+	i := slotOf(key, len(slots))
+	for {
+		switch atomic.LoadUint64(&slots[i]) {
+		case key:
+			return Duplicate
+		case 0:
+			if st.n >= s.perStripe {
+				return Full
+			}
+			atomic.StoreUint64(&slots[i], key)
+			st.n++
+			if 2*st.n > len(slots) {
+				st.grow()
+			}
+			return Added
+		}
+		i = (i + 1) & mask
 	}
-	st.keys[key] = struct{}{}
-	return Added
+}
+
+// grow doubles the table; readers see the old one until the new one is
+// published, and only Touch reads without the lock.
+func (st *stripe) grow() {
+	old := *st.tab.Load()
+	bigger := make([]uint64, 2*len(old))
+	mask := len(bigger) - 1
+	for _, k := range old {
+		if k == 0 {
+			continue
+		}
+		i := slotOf(k, len(bigger))
+		for bigger[i] != 0 {
+			i = (i + 1) & mask
+		}
+		bigger[i] = k
+	}
+	st.tab.Store(&bigger)
+}
+
+func pow2(n int) int {
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	return p
 }
 
 // Len counts the keys.
@@ -56,7 +138,7 @@ func (s *Set) Len() int {
 	for i := range s.stripes {
 		st := &s.stripes[i]
 		st.mu.Lock()
-		n += len(st.keys)
+		n += st.n
 		st.mu.Unlock()
 	}
 	return n

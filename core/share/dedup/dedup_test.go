@@ -4,30 +4,58 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 func TestAddDuplicateFull(t *testing.T) {
-	s := New(stripes * 2)
-	if s.Add(7) != Added || s.Add(7) != Duplicate {
+	s := New(stripes*2, 0)
+	if s.Add(3, 7) != Added || s.Add(3, 7) != Duplicate {
 		t.Fatal("second add of a key is not a duplicate")
 	}
-	// Fill the stripe of key 7 (keys congruent mod the stripe count).
-	if s.Add(7+stripes) != Added {
+	// Fill the stripe of shard 3 (shards congruent mod the stripe count).
+	if s.Add(3+stripes, 8) != Added {
 		t.Fatal("stripe full too early")
 	}
-	if s.Add(7+2*stripes) != Full {
+	if s.Add(3, 9) != Full {
 		t.Fatal("a full stripe took another key")
 	}
-	if s.Add(7) != Duplicate {
+	if s.Add(3, 7) != Duplicate {
 		t.Fatal("a full set must still report duplicates")
 	}
-	if s.Len() != 2 {
+	if s.Add(4, 9) != Added {
+		t.Fatal("another stripe is not full")
+	}
+	if s.Len() != 3 {
+		t.Fatalf("Len = %d", s.Len())
+	}
+}
+
+func TestZeroKeyAndGrowth(t *testing.T) {
+	s := New(1<<20, 0)
+	if s.Add(1, 0) != Added || s.Add(1, 0) != Duplicate {
+		t.Fatal("key 0")
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	keys := make([]uint64, 50000)
+	for i := range keys {
+		keys[i] = rng.Uint64() | 1
+		s.Touch(uint32(i), keys[i])
+		if s.Add(uint32(i), keys[i]) != Added {
+			t.Fatalf("key %d not added", i)
+		}
+	}
+	for i, k := range keys {
+		if s.Add(uint32(i), k) != Duplicate {
+			t.Fatalf("key %d lost when the table grew", i)
+		}
+	}
+	if s.Len() != len(keys)+1 {
 		t.Fatalf("Len = %d", s.Len())
 	}
 }
 
 func TestConcurrentAddsCountOnce(t *testing.T) {
-	s := New(1 << 20)
+	s := New(1<<20, 1<<14)
 	keys := make([]uint64, 10000)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range keys {
@@ -37,8 +65,9 @@ func TestConcurrentAddsCountOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Go(func() {
-			for _, k := range keys {
-				if s.Add(k) == Added {
+			for i, k := range keys {
+				s.Touch(uint32(i), k)
+				if s.Add(uint32(i), k) == Added {
 					added[w]++
 				}
 			}
@@ -51,20 +80,28 @@ func TestConcurrentAddsCountOnce(t *testing.T) {
 }
 
 func BenchmarkAdd(b *testing.B) {
-	s := New(1 << 24)
+	s := New(1<<24, 1<<16)
 	rng := rand.New(rand.NewPCG(3, 4))
 	b.ReportAllocs()
 	for b.Loop() {
-		s.Add(rng.Uint64())
+		k := rng.Uint64()
+		s.Add(uint32(k>>40), k)
 	}
 }
 
 func BenchmarkAddParallel(b *testing.B) {
-	s := New(1 << 24)
+	s := New(1<<24, 1<<16)
 	b.RunParallel(func(pb *testing.PB) {
 		rng := rand.New(rand.NewPCG(rand.Uint64(), 5))
 		for pb.Next() {
-			s.Add(rng.Uint64())
+			k := rng.Uint64()
+			s.Add(uint32(k>>40), k)
 		}
 	})
+}
+
+func TestStripeFillsTwoCacheLines(t *testing.T) {
+	if size := unsafe.Sizeof(stripe{}); size != 128 {
+		t.Fatalf("a stripe is %d bytes, want 128 so cores never share a line", size)
+	}
 }
