@@ -18,6 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 sets=(
 	"wire;./wire;^(BenchmarkSubmitBatch|BenchmarkSubmitBatchRandomExtranonce2|BenchmarkVerdictBatch|BenchmarkSealedSubmitFrame)\$;;wire v1: a SUBMIT batch of 256 realistic records encoded and decoded (bytes/submit, ns/submit), the worst case of random extranonce2, VERDICT batches, and a whole sealed frame (AES-256-GCM) of 256 submits written and read"
 	"jobs;./core/job ./core/work;^(BenchmarkTemplateToJob|BenchmarkZMQToJob)\$;-benchtime=1s;core jobs: BenchmarkTemplateToJob builds a job from a 4,000-transaction template (witness commitment, merkle branch, coinbase parts); BenchmarkZMQToJob is the time from a Bitcoin Core-format hashblock notification to the new job handed to the link layer, against a btcd regtest node (getblocktemplate, parsing, job, validator), one block per iteration"
+	"share;./core/share ./core/block ./core/share/sha256x;^(BenchmarkValidate|BenchmarkValidateKernel|BenchmarkBlockHandoff|BenchmarkBlock16|BenchmarkBlock16Const|BenchmarkBlock8|BenchmarkSHANISingle|BenchmarkCompressGeneric)\$;-benchtime=1s;share validation on the issue's fixture (250-byte coinbase, 12-step merkle branch, 6-parameter submits from 1,000 sessions, every share fresh): single lane (sha256-simd, SHA-NI), batches of 256 on the best kernel, all cores (each owning its sessions), the batch path on each kernel; the kernels per lane-compression; verdict to submitblock against btcd"
 )
 
 want=("$@")

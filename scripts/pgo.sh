@@ -15,6 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 # package ; benchmark regexp: the hot paths whose profiles go into the merge.
 sources=(
 	"./wire;^(BenchmarkSubmitBatch|BenchmarkVerdictBatch|BenchmarkSealedSubmitFrame)\$"
+	"./core/share;^(BenchmarkValidate)\$"
 )
 
 i=0
@@ -41,6 +42,10 @@ for entry in "${sources[@]}"; do
 done
 go tool benchstat "without-pgo=$tmp/without-pgo" "with-pgo=$tmp/with-pgo" >"$tmp/gain"
 
+notes=""
+if [ -f profiles/README.md ] && grep -q '^## notes' profiles/README.md; then
+	notes=$(sed -n '/^## notes/,$p' profiles/README.md)
+fi
 {
 	cat <<HEADER
 # PGO profiles
@@ -74,5 +79,9 @@ $count alternating runs each, compared by benchstat:
 INFO
 	cat "$tmp/gain"
 	echo '```'
+	if [ -n "$notes" ]; then
+		echo
+		echo "$notes"
+	fi
 } >profiles/README.md
 echo "pgo: wrote profiles/README.md"

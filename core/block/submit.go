@@ -38,6 +38,8 @@ type SubmitterConfig struct {
 	// Sent, if set, is called as each node's request is about to go out,
 	// with the time since the share's verdict.
 	Sent func(node string, sinceVerdict time.Duration)
+	// Done, if set, receives every submission's final record.
+	Done func(Record)
 }
 
 // Submitter submits found blocks.
@@ -61,6 +63,17 @@ func NewSubmitter(cfg SubmitterConfig) *Submitter {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Submitter{cfg: cfg, log: cfg.Log}
+}
+
+// Go submits c on a goroutine of its own and returns at once: the caller,
+// a validator in the middle of a batch, goes on while the block is out.
+func (s *Submitter) Go(c *Candidate) {
+	go func() {
+		r := s.Submit(context.Background(), c)
+		if s.cfg.Done != nil {
+			s.cfg.Done(r)
+		}
+	}()
 }
 
 // Submit sends the block to every node at once, confirms it and returns

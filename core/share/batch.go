@@ -249,3 +249,9 @@ func (c *BatchChecker) secondHash(h *sha256x.State16, st *sha256x.State16) {
 	h.Reset()
 	c.kernel.Block(h, &c.digest)
 }
+
+// Extranonce2Bytes is a record's extranonce2 as the slot's bytes.
+func (v *Validator) Extranonce2Bytes(r *wire.SubmitRecord) []byte {
+	b := binary.BigEndian.AppendUint64(nil, r.Extranonce2)
+	return b[8-v.cfg.Extranonce2Size:]
+}

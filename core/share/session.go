@@ -24,7 +24,10 @@ type Session struct {
 	// Extranonce1 is the session's extranonce1, Extranonce1Size bytes.
 	Extranonce1 []byte
 	Authorized  bool
-	Worker      string
+	// Address is whom the session's shares are credited to; Worker the
+	// full name the miner gave ("address.rig").
+	Address string
+	Worker  string
 	// PayoutScript is what a solo-mode coinbase pays.
 	PayoutScript []byte
 	// VersionMask is the BIP310 mask negotiated with the miner; zero when it

@@ -363,3 +363,41 @@ func TestZeroAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockHandedOnFirst: OnBlock runs before the shares after the block in
+// its batch are judged.
+func TestBlockHandedOnFirst(t *testing.T) {
+	tmpl, _ := realTemplate(t, 3, 0x207fffff)
+	for _, k := range sha256x.Kernels() {
+		v := NewValidator(Config{})
+		j := buildJob(t, tmpl, job.PoolMode)
+		v.AddJob(j)
+		s := newSession(t, 1, 1e-12, DefaultVersionMask, nil)
+		items := make([]Item, 64)
+		for i := range items {
+			items[i] = Item{s, wire.SubmitRecord{Session: 1, Job: j.ID, NTime: j.NTime, Nonce: uint32(i)}}
+		}
+		out := make([]Result, len(items))
+		for i := range out {
+			out[i].Verdict = wire.NumVerdicts // not judged yet
+		}
+		called := 0
+		bc := v.NewBatchChecker(k)
+		bc.OnBlock = func(it *Item, res *Result) {
+			called++
+			for i := range out[len(out)-16:] {
+				if out[len(out)-16+i].Verdict != wire.NumVerdicts {
+					t.Errorf("%s: the last group was judged before the block was handed on", k)
+					return
+				}
+			}
+			if res.Job != j || res.Hash == (chain.Hash{}) || it.Record.Nonce >= 48 {
+				t.Errorf("%s: block from share %d handed on late or without its job", k, it.Record.Nonce)
+			}
+		}
+		bc.Check(items, time.Unix(int64(j.NTime), 0), out)
+		if called != 1 {
+			t.Errorf("%s: OnBlock called %d times, want once (later solutions are siblings)", k, called)
+		}
+	}
+}
