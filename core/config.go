@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ type Config struct {
 	DataDir  string         `toml:"data_dir" help:"directory for found blocks and the accounts store"`
 	Flood    bool           `toml:"flood" help:"stress tests only: difficulty forced so low that every submit is a valid share"`
 	Pool     PoolConfig     `toml:"pool"`
+	Share    ShareConfig    `toml:"share"`
 	Template TemplateConfig `toml:"template"`
 	Link     LinkConfig     `toml:"link"`
 	Nodes    []NodeConfig   `toml:"node"`
@@ -34,6 +36,12 @@ type PoolConfig struct {
 	Tag              string         `toml:"tag" help:"text put in every coinbase"`
 	CoinbaseMaxBytes int            `toml:"coinbase_max_bytes" help:"largest coinbase built (stock S19 firmware takes about 730 bytes)"`
 	Extranonce2Size  int            `toml:"extranonce2_size" help:"bytes of extranonce2 each miner rolls, 4 to 8"`
+}
+
+// ShareConfig is what a share must satisfy beyond its difficulty.
+type ShareConfig struct {
+	VersionMask string        `toml:"version_mask" help:"BIP310 version bits miners may roll, in hex; miners that never negotiate one are held to it"`
+	NTimeFuture time.Duration `toml:"ntime_future" help:"how far ahead of the core's clock a share's ntime may be"`
 }
 
 // TemplateConfig says how fresh work must be.
@@ -86,6 +94,7 @@ func DefaultConfig() Config {
 			CoinbaseMaxBytes: 730,
 			Extranonce2Size:  8,
 		},
+		Share:    ShareConfig{VersionMask: "1fffe000", NTimeFuture: 7000 * time.Second},
 		Template: TemplateConfig{Refresh: 30 * time.Second, MaxAge: 2 * time.Minute},
 		Link:     LinkConfig{Listen: DefaultLinkListen, PingInterval: 5 * time.Second},
 		Stats:    StatsConfig{Listen: DefaultStatsListen},
@@ -107,7 +116,11 @@ const (
 )
 
 // Validate checks every setting; an error names the key at fault.
-func (c *Config) Validate() error {
+func (c *Config) Validate() error { return c.validate(false) }
+
+// validate is Validate; haveKeys says link keys come from elsewhere than
+// link.keys_file (strata run makes its own).
+func (c *Config) validate(haveKeys bool) error {
 	var errs []error
 	add := func(key, format string, args ...any) { errs = append(errs, config.Errorf(key, format, args...)) }
 
@@ -138,6 +151,12 @@ func (c *Config) Validate() error {
 		add("pool.extranonce2_size", "must be between 4 and 8, got %d", p.Extranonce2Size)
 	}
 
+	if _, err := c.Share.Mask(); err != nil {
+		add("share.version_mask", "%v", err)
+	}
+	if c.Share.NTimeFuture < time.Minute || c.Share.NTimeFuture > 2*time.Hour {
+		add("share.ntime_future", "must be between 1m and 2h (the network's limit), got %s", c.Share.NTimeFuture)
+	}
 	if c.Template.Refresh < time.Second {
 		add("template.refresh", "must be at least 1s, got %s", c.Template.Refresh)
 	}
@@ -148,7 +167,7 @@ func (c *Config) Validate() error {
 	if err := checkHostPort(c.Link.Listen); err != nil {
 		add("link.listen", "%v", err)
 	}
-	if c.Link.KeysFile == "" && !c.Link.AllowPlaintext {
+	if c.Link.KeysFile == "" && !c.Link.AllowPlaintext && !haveKeys {
 		add("link.keys_file", "must be set (strata keygen makes one), unless link.allow_plaintext is set for loopback edges")
 	}
 	if c.Link.PingInterval < 100*time.Millisecond {
@@ -191,6 +210,15 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Mask parses the version mask.
+func (s ShareConfig) Mask() (uint32, error) {
+	m, err := strconv.ParseUint(strings.TrimPrefix(s.VersionMask, "0x"), 16, 32)
+	if err != nil || len(strings.TrimPrefix(s.VersionMask, "0x")) != 8 {
+		return 0, fmt.Errorf("want 8 hex digits such as 1fffe000, got %q", s.VersionMask)
+	}
+	return uint32(m), nil
 }
 
 // checkHostPort accepts "host:port" and ":port" with a numeric port.

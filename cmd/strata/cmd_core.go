@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/stratapool/strata/core"
 )
@@ -30,7 +34,13 @@ func runCore(args []string, out, errOut io.Writer) error {
 	if printed, err := settings("core", args, s, coreAliases, out, errOut); err != nil || printed {
 		return err
 	}
-	return errNotBuilt("core")
+	c, err := core.New(s.Config, core.Options{Log: s.Log.logger(errOut), Software: "strata " + version})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return c.Run(ctx)
 }
 
 // errNotBuilt reports a command whose service is not in this build yet.

@@ -17,6 +17,10 @@ import (
 // dropped rather than allowed to hold anything up.
 const writeTimeout = 10 * time.Second
 
+// outQueue is how many jobs and state changes may wait for an edge; an
+// edge that falls this far behind is dropped.
+const outQueue = 256
+
 // edge is one linked edge. Its reader goroutine owns sessions and seq.
 type edge struct {
 	s       *Server
@@ -30,6 +34,9 @@ type edge struct {
 	sessions map[wire.SessionID]*share.Session
 	seq      uint64 // the link's next submit sequence number
 
+	// out carries jobs and work states to the writer, in order.
+	out chan wire.Message
+
 	rtt      atomic.Int64
 	submits  atomic.Uint64
 	nsess    atomic.Int64
@@ -39,7 +46,31 @@ type edge struct {
 }
 
 func newEdge(s *Server, id uint16, name string) *edge {
-	return &edge{s: s, id: id, name: name, since: time.Now(), sessions: map[wire.SessionID]*share.Session{}}
+	return &edge{s: s, id: id, name: name, since: time.Now(), sessions: map[wire.SessionID]*share.Session{},
+		out: make(chan wire.Message, outQueue)}
+}
+
+// enqueue queues a job or a state change for the edge, in order. It never
+// blocks: an edge too far behind is dropped.
+func (e *edge) enqueue(m wire.Message) {
+	select {
+	case e.out <- m:
+	default:
+		e.s.log.Warn("edge too far behind: link closed", "edge", e.name)
+		e.conn.Close()
+	}
+}
+
+// writer sends what enqueue queued until the link ends.
+func (e *edge) writer(done <-chan struct{}) {
+	for {
+		select {
+		case <-done:
+			return
+		case m := <-e.out:
+			e.send(m)
+		}
+	}
 }
 
 // send writes one message and flushes it, dropping the edge on failure.
@@ -55,16 +86,9 @@ func (e *edge) send(m wire.Message) {
 func (e *edge) run(ctx context.Context) {
 	e.remote = e.conn.RemoteAddr().String()
 	e.lastRead.Store(time.Now().UnixNano())
-	// The edge starts with the work state and the newest job.
-	e.s.mu.Lock()
-	state, job := e.s.state, e.s.job
-	e.s.mu.Unlock()
-	e.send(&state)
-	if job != nil {
-		e.send(job)
-	}
 	done := make(chan struct{})
 	defer close(done)
+	go e.writer(done)
 	go e.keepalive(ctx, done)
 
 	var (

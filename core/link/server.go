@@ -177,8 +177,14 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		}
 		return
 	}
+	// The edge starts with the work state and the newest job; what is
+	// published from now on queues behind them.
 	s.mu.Lock()
 	e.conn = conn
+	e.enqueue(&wire.WorkState{Reason: s.state.Reason, Detail: s.state.Detail})
+	if s.job != nil {
+		e.enqueue(s.job)
+	}
 	s.mu.Unlock()
 	s.stats.EdgesAccepted.Add(1)
 	s.log.Info("edge connected", "edge", hello.Name, "id", e.id, "remote", nc.RemoteAddr().String(), "software", hello.Software)
@@ -229,8 +235,8 @@ func (s *Server) drop(e *edge) {
 	s.mu.Unlock()
 }
 
-// Publish sends a new job to every edge: encoded once, sent to the edges
-// side by side so a slow one holds up no other.
+// Publish sends a new job to every edge: encoded once, queued for each
+// edge's writer so a slow edge holds up no other.
 func (s *Server) Publish(j *job.Job) {
 	raw, err := wire.NewRaw(j.Wire())
 	if err != nil {
@@ -238,11 +244,11 @@ func (s *Server) Publish(j *job.Job) {
 		return
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.job = raw
 	edges := s.snapshot()
-	s.mu.Unlock()
 	for _, e := range edges {
-		go e.send(raw)
+		e.enqueue(raw)
 	}
 	s.stats.JobsSent.Add(uint64(len(edges)))
 }
@@ -250,11 +256,10 @@ func (s *Server) Publish(j *job.Job) {
 // SetWorkState tells every edge whether work may be handed out.
 func (s *Server) SetWorkState(st wire.WorkState) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.state = st
-	edges := s.snapshot()
-	s.mu.Unlock()
-	for _, e := range edges {
-		go e.send(&st)
+	for _, e := range s.snapshot() {
+		e.enqueue(&st)
 	}
 }
 
@@ -262,10 +267,9 @@ func (s *Server) SetWorkState(st wire.WorkState) {
 // every edge.
 func (s *Server) Broadcast(m wire.Message) {
 	s.mu.Lock()
-	edges := s.snapshot()
-	s.mu.Unlock()
-	for _, e := range edges {
-		go e.send(m)
+	defer s.mu.Unlock()
+	for _, e := range s.snapshot() {
+		e.enqueue(m)
 	}
 }
 

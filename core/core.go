@@ -1,0 +1,224 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"github.com/stratapool/strata/core/block"
+	"github.com/stratapool/strata/core/chain"
+	"github.com/stratapool/strata/core/job"
+	"github.com/stratapool/strata/core/link"
+	"github.com/stratapool/strata/core/node"
+	"github.com/stratapool/strata/core/share"
+	"github.com/stratapool/strata/core/work"
+	"github.com/stratapool/strata/wire"
+)
+
+// Options are what a core needs besides its configuration.
+type Options struct {
+	Log *slog.Logger
+	// Keys gives edges' link keys; nil reads link.keys_file.
+	Keys func(name string) ([]byte, bool)
+	// Listener, if set, is where edges connect instead of link.listen.
+	Listener net.Listener
+	// Software names the build in the edges' logs.
+	Software string
+}
+
+// Core is the pool's core, wired together.
+type Core struct {
+	cfg       Config
+	log       *slog.Logger
+	listener  net.Listener
+	Nodes     *node.Set
+	Work      *work.Manager
+	Validator *share.Validator
+	Submitter *block.Submitter
+	Journal   *block.Journal
+	Link      *link.Server
+}
+
+// New builds a core from its configuration: it opens the data directory,
+// the found-blocks journal and the link listener, and reports a problem as
+// one line that says what to do.
+func New(cfg Config, opts Options) (*Core, error) {
+	if err := cfg.validate(opts.Keys != nil); err != nil {
+		return nil, err
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := checkDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	c := &Core{cfg: cfg, log: log}
+
+	var poolScript []byte
+	if cfg.Pool.Address != "" {
+		poolScript, _, _ = chain.PayoutScript(cfg.Pool.Address, cfg.Network) // Validate checked it
+	}
+	builder, err := job.NewBuilder(job.Config{
+		Mode: cfg.Pool.Mode, PoolScript: poolScript, FeePPM: int64(math.Round(cfg.Pool.FeePercent * 10_000)),
+		Tag: cfg.Pool.Tag, Extranonce1Size: extranonce1Size, Extranonce2Size: cfg.Pool.Extranonce2Size,
+		MaxCoinbase: cfg.Pool.CoinbaseMaxBytes,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mask, _ := cfg.Share.Mask() // Validate checked it
+	c.Validator = share.NewValidator(share.Config{Extranonce1Size: extranonce1Size, Extranonce2Size: cfg.Pool.Extranonce2Size,
+		PoolVersionMask: mask, NTimeFuture: cfg.Share.NTimeFuture})
+
+	specs, err := nodeSpecs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if c.Journal, err = block.OpenJournal(filepath.Join(cfg.DataDir, "blocks.jsonl")); err != nil {
+		return nil, fmt.Errorf("%w: check data_dir", err)
+	}
+	c.Submitter = block.NewSubmitter(block.SubmitterConfig{
+		Nodes: func() []block.Node {
+			var out []block.Node
+			for _, n := range c.Nodes.Ready() {
+				out = append(out, n)
+			}
+			return out
+		},
+		Journal: c.Journal, Log: log.With("part", "blocks"), Rejected: c.Validator.ReleaseBlock,
+		Done: func(block.Record) { c.Nodes.Refresh() },
+	})
+
+	keys := opts.Keys
+	if keys == nil && cfg.Link.KeysFile != "" {
+		ring, err := wire.LoadKeyring(cfg.Link.KeysFile)
+		if err != nil {
+			return nil, fmt.Errorf("link.keys_file: %w", err)
+		}
+		keys = ring.Lookup
+	}
+	registry, err := link.OpenRegistry(filepath.Join(cfg.DataDir, "edges.json"), 255)
+	if err != nil {
+		return nil, err
+	}
+	c.Link, err = link.New(link.Config{
+		Keys: keys, AllowPlaintext: cfg.Link.AllowPlaintext, PingInterval: cfg.Link.PingInterval,
+		Extranonce1Size: extranonce1Size, Extranonce2Size: cfg.Pool.Extranonce2Size,
+		Network: cfg.Network, Mode: cfg.Pool.Mode, Validator: c.Validator, Submitter: c.Submitter,
+		Registry: registry, Ready: func() bool { return c.Work.State().Ready() },
+		Software: opts.Software, Log: log.With("part", "link"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.Work = work.NewManager(work.Config{
+		Builder: builder, Validator: c.Validator, Publish: c.Link.Publish,
+		StateChanged: func(s work.State) {
+			c.Link.SetWorkState(wire.WorkState{Reason: s.Reason, Detail: s.Detail})
+		},
+		Nodes: func() []node.Status { return c.Nodes.Statuses() }, MaxAge: cfg.Template.MaxAge,
+		Log: log.With("part", "work"),
+	})
+	c.Nodes = node.NewSet(node.SetConfig{
+		Nodes: specs, Refresh: cfg.Template.Refresh, Log: log.With("part", "nodes"),
+		OnTemplate: c.Work.OnTemplate, OnChange: c.Work.Evaluate,
+	})
+
+	c.listener = opts.Listener
+	if c.listener == nil {
+		if c.listener, err = net.Listen("tcp", cfg.Link.Listen); err != nil {
+			return nil, listenError("link.listen", cfg.Link.Listen, err)
+		}
+	}
+	return c, nil
+}
+
+// extranonce1Size is the pool's part of the extranonce: an edge id byte and
+// 24 bits of session.
+const extranonce1Size = 4
+
+// LinkAddr is where edges connect.
+func (c *Core) LinkAddr() net.Addr { return c.listener.Addr() }
+
+// Run runs the core until ctx ends.
+func (c *Core) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for _, run := range []func(context.Context) error{
+		c.Nodes.Run,
+		c.Work.Run,
+		func(ctx context.Context) error { return c.Link.Serve(ctx, c.listener) },
+	} {
+		wg.Go(func() {
+			if err := run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- err
+			}
+		})
+	}
+	c.log.Info("core running", "network", c.cfg.Network.String(), "mode", c.cfg.Pool.Mode.String(),
+		"link", c.listener.Addr().String(), "nodes", len(c.cfg.Nodes))
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errs:
+	}
+	wg.Wait()
+	if cerr := c.Journal.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return err
+}
+
+// nodeSpecs turns the [[node]] tables into clients, filling in the
+// network's defaults: the local RPC port, the cookie file.
+func nodeSpecs(cfg Config) ([]node.Spec, error) {
+	var specs []node.Spec
+	for i, n := range cfg.Nodes {
+		url := n.RPCURL
+		if url == "" {
+			url = "http://127.0.0.1:" + strconv.Itoa(cfg.Network.DefaultRPCPort())
+		}
+		cookie := n.CookieFile
+		if n.RPCUser == "" && cookie == "" {
+			cookie = node.DefaultCookieFile(cfg.Network)
+		}
+		client, err := node.NewClient(node.ClientConfig{Name: n.Name, URL: url, User: n.RPCUser,
+			Password: n.RPCPassword, CookieFile: cookie, Timeout: n.Timeout})
+		if err != nil {
+			return nil, fmt.Errorf("node %d: %w", i+1, err)
+		}
+		specs = append(specs, node.Spec{Client: client, Priority: n.Priority, ZMQ: n.ZMQHashBlock, LongPoll: true})
+	}
+	return specs, nil
+}
+
+// checkDataDir makes the data directory and checks it can be written.
+func checkDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("data_dir %s cannot be created: %v; set data_dir to a directory this user can write", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("data_dir %s is not writable: %v; fix its permissions or set data_dir", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// listenError explains a failed listen in one line.
+func listenError(key, addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s %s is in use by another program: stop it or set %s to another address", key, addr, key)
+	}
+	return fmt.Errorf("%s %s: %v", key, addr, err)
+}

@@ -1,0 +1,198 @@
+package core
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/v2"
+	"github.com/stratapool/strata/core/block"
+	"github.com/stratapool/strata/internal/regtest"
+	"github.com/stratapool/strata/internal/testnet"
+	"github.com/stratapool/strata/internal/testwallet"
+	"github.com/stratapool/strata/wire"
+)
+
+var linkKey = []byte("strata-core-test-key-32-bytes!!!")
+
+// TestCoreFindsBlockAndGates runs a whole core against btcd with an edge
+// at the other end of a real link: shares that solve a block make btcd's
+// tip move and a new clean job follow; btcd stopping closes the gate, and
+// the edge is told why.
+func TestCoreFindsBlockAndGates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs btcd")
+	}
+	ctx := context.Background()
+	w := testwallet.New(4, &chaincfg.RegressionNetParams)
+	rpc, _ := testnet.Addr()
+	p2p, _ := testnet.Addr()
+	n, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), RPCAddr: rpc, P2PAddr: p2p, MiningAddr: w.LegacyAddress()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Kill()
+	if _, err := n.Generate(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.Pool.Address = w.SegwitAddress()
+	cfg.Link.PingInterval = time.Second
+	cfg.Stats.Listen = ""
+	cfg.Nodes[0].RPCURL, cfg.Nodes[0].RPCUser, cfg.Nodes[0].RPCPassword = n.RPCURL, n.User, n.Password
+	ln, err := testnet.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(cfg, Options{Keys: func(string) ([]byte, bool) { return linkKey, true }, Listener: ln})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(rctx) }()
+	defer func() { cancel(); <-done }()
+
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, _, err := wire.Client(nc, wire.ClientConfig{Name: "eu-1", Key: linkKey, Caps: wire.AllCaps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// The test edge answers pings, as an edge does, and keeps every
+	// message so that waiting for one does not lose another.
+	var mu sync.Mutex
+	var inbox []wire.Message
+	closed := false
+	go func() {
+		for {
+			m, err := conn.ReadMessage()
+			mu.Lock()
+			if err != nil {
+				closed = true
+				mu.Unlock()
+				return
+			}
+			inbox = append(inbox, m)
+			mu.Unlock()
+			if p, ok := m.(*wire.Ping); ok {
+				conn.Send(&wire.Pong{Nonce: p.Nonce, SentUnixNano: p.SentUnixNano})
+			}
+		}
+	}()
+	next := func(match func(wire.Message) bool, within time.Duration) wire.Message {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for {
+			mu.Lock()
+			for i, m := range inbox {
+				if match(m) {
+					inbox = append(inbox[:i:i], inbox[i+1:]...)
+					mu.Unlock()
+					return m
+				}
+			}
+			gone := closed
+			mu.Unlock()
+			if gone {
+				t.Fatal("link closed")
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("nothing matching within %s", within)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	j := next(func(m wire.Message) bool { return m.Type() == wire.TypeJob }, 10*time.Second).(*wire.Job)
+	if j.Height != 4 {
+		t.Fatalf("job at height %d, want 4", j.Height)
+	}
+	next(func(m wire.Message) bool { ws, ok := m.(*wire.WorkState); return ok && ws.Ready() }, 5*time.Second)
+
+	conn.Send(&wire.SessionOpen{Session: 7, Difficulty: 1e-12, Worker: w.SegwitAddress() + ".rig"})
+	if r := next(func(m wire.Message) bool { return m.Type() == wire.TypeAuthResult }, 5*time.Second).(*wire.AuthResult); r.Status != wire.AuthOK {
+		t.Fatalf("authorize: %+v", r)
+	}
+	var recs []wire.SubmitRecord
+	for i := range uint32(64) {
+		recs = append(recs, wire.SubmitRecord{Session: 7, Job: j.ID, Extranonce2: uint64(i), NTime: j.NTime, Nonce: i})
+	}
+	conn.Send(&wire.SubmitBatch{Records: recs})
+	v := next(func(m wire.Message) bool { return m.Type() == wire.TypeVerdict }, 5*time.Second).(*wire.VerdictBatch)
+	blocks := 0
+	for _, x := range v.Verdicts {
+		blocks += map[bool]int{true: 1}[x == wire.VerdictBlock]
+		if !x.Accepted() {
+			t.Errorf("share refused: %s", x)
+		}
+	}
+	if blocks != 1 {
+		t.Fatalf("%d block verdicts, want 1", blocks)
+	}
+	if err := n.WaitHeight(ctx, 4, 5*time.Second); err != nil {
+		t.Fatalf("btcd did not take the block: %v", err)
+	}
+	next(func(m wire.Message) bool { j2, ok := m.(*wire.Job); return ok && j2.Height == 5 && j2.Clean }, 5*time.Second)
+	// The block's final record follows its confirmation; the new job may
+	// come first (btcd's longpoll returns at once).
+	var recs2 []block.Record
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		recs2, err = block.ReadJournal(filepath.Join(cfg.DataDir, "blocks.jsonl"))
+		if err == nil && len(recs2) == 1 && recs2[0].Status == block.StatusAccepted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("journal %+v %v", recs2, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if recs2[0].Worker != w.SegwitAddress()+".rig" {
+		t.Errorf("block credited to %q", recs2[0].Worker)
+	}
+	best, _ := c.Nodes.Active().GetBestBlockHash(ctx)
+	if best.String() != recs2[0].Hash {
+		t.Errorf("tip %s, journal %s", best, recs2[0].Hash)
+	}
+
+	// btcd goes away: the gate closes and the edge hears why.
+	n.Kill()
+	next(func(m wire.Message) bool {
+		ws, ok := m.(*wire.WorkState)
+		return ok && ws.Reason == wire.WorkNoNode && strings.Contains(ws.Detail, "down")
+	}, 10*time.Second)
+	if c.Work.State().Ready() {
+		t.Error("the core's own state is still ready")
+	}
+}
+
+func TestCoreStartupErrors(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Pool.Address = testRegtestAddress
+	cfg.Link.AllowPlaintext = true
+	cfg.DataDir = "/proc/strata-cannot-write-here"
+	if _, err := New(cfg, Options{}); err == nil || !strings.Contains(err.Error(), "data_dir") {
+		t.Errorf("unwritable data dir: %v", err)
+	}
+	busy, _ := testnet.Listen()
+	defer busy.Close()
+	cfg.DataDir = t.TempDir()
+	cfg.Link.Listen = busy.Addr().String()
+	if _, err := New(cfg, Options{}); err == nil || !strings.Contains(err.Error(), "in use") || !strings.Contains(err.Error(), "link.listen") {
+		t.Errorf("port in use: %v", err)
+	}
+	cfg.Link.Listen = "127.0.0.1:0"
+	cfg.Link.AllowPlaintext = false
+	cfg.Link.KeysFile = filepath.Join(t.TempDir(), "missing")
+	if _, err := New(cfg, Options{}); err == nil || !strings.Contains(err.Error(), "link.keys_file") {
+		t.Errorf("missing keys file: %v", err)
+	}
+}
