@@ -35,9 +35,9 @@ func (f *fakeUp) Allocate(resume []byte) (wire.SessionID, []byte, int, bool) {
 	}
 	return 1, []byte{0x01, 0x00, 0x00, 0x01}, 8, true
 }
-func (f *fakeUp) Release(id wire.SessionID)                  { f.released = append(f.released, id) }
-func (f *fakeUp) Open(s *Session, m *wire.SessionOpen)       { f.opens = append(f.opens, *m) }
-func (f *fakeUp) Update(s *Session, m *wire.SessionUpdate)   { f.updates = append(f.updates, *m) }
+func (f *fakeUp) Release(id wire.SessionID)                 { f.released = append(f.released, id) }
+func (f *fakeUp) Open(s *Session, m *wire.SessionOpen)      { f.opens = append(f.opens, *m) }
+func (f *fakeUp) Update(s *Session, m *wire.SessionUpdate)  { f.updates = append(f.updates, *m) }
 func (f *fakeUp) Close(s *Session, reason wire.CloseReason) { f.closes = append(f.closes, reason) }
 func (f *fakeUp) Submit(s *Session, r *wire.SubmitRecord, id []byte) bool {
 	if f.busy {
@@ -223,7 +223,7 @@ func TestPasswordOptions(t *testing.T) {
 		{"x,diff=300", 300, true},
 		{"md=5000;x", 5000, false},
 		{"mindiff=10", 1024, false},
-		{"d=0.5", 1, true},       // no fractional on this listener
+		{"d=0.5", 1, true},        // no fractional on this listener
 		{"d=1e12", 1 << 30, true}, // the listener's maximum
 		{"d=abc", 1024, false},
 	}
@@ -378,7 +378,7 @@ func TestSoloLines(t *testing.T) {
 	j := NewJob(&wire.Job{ID: 5, PayoutSlot: true, Coinb1: []byte{1}, Coinb2: []byte{2}, Coinb2Tail: []byte{3}})
 	a := j.Line([]byte{0xaa, 0xbb}, false)
 	b := j.Line([]byte{0xcc}, false)
-	if !strings.Contains(string(a), `"02aabb03"`) {
+	if !strings.Contains(string(a), `"0202aabb03"`) {
 		t.Errorf("payout not spliced: %s", a)
 	}
 	if !strings.Contains(string(b), `"0201cc03"`) {
