@@ -1,0 +1,13 @@
+// Package uplink is the edge's link to the core, over the wire protocol.
+//
+// Submits from every session are batched into SUBMIT frames (256 records or
+// 1 ms, whichever comes first) and the core's verdicts mapped back to each
+// miner's request id. When the core cannot be reached the uplink reconnects
+// with backoff, trying each configured core in turn; meanwhile miners keep
+// working on the last job, their submits wait in a bounded, counted spool,
+// and they are replayed once the link is back and the sessions re-opened.
+// Past the hold window, miners are told to reconnect.
+//
+// The uplink also hands out session numbers (and so extranonce1) once the
+// core has given the edge its id.
+package uplink

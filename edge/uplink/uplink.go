@@ -1,0 +1,501 @@
+package uplink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stratapool/strata/wire"
+)
+
+// Config configures an uplink.
+type Config struct {
+	// Name identifies the edge to the core; Key is its link key (nil for
+	// plain text, with AllowPlaintext, to a core on loopback).
+	Name           string
+	Key            []byte
+	AllowPlaintext bool
+	// Cores are tried in order, round and round.
+	Cores []string
+	// Hold is how long miners keep working while the core is unreachable
+	// before they are told to reconnect; SpoolMax bounds the submits kept
+	// meanwhile.
+	Hold     time.Duration
+	SpoolMax int
+	// FlushEvery and MaxBatch say when a SUBMIT goes out (1 ms, 256).
+	FlushEvery time.Duration
+	MaxBatch   int
+	Software   string
+	Log        *slog.Logger
+	// Stats, if set, is sent to the core every StatsEvery.
+	Stats      func() []wire.Stat
+	StatsEvery time.Duration
+}
+
+// Verdict is the core's answer to one submit.
+type Verdict struct {
+	Token   any
+	ID      []byte
+	Verdict wire.Verdict
+}
+
+// Handler receives what the core sends. Its methods are called on the
+// uplink's goroutines and must not block.
+type Handler interface {
+	// LinkUp: the link is up. again is set on a reconnect: the handler
+	// re-opens its sessions and then calls Resume.
+	LinkUp(w *wire.Welcome, again bool)
+	LinkDown(err error)
+	// HoldExpired: the core stayed away past the hold window.
+	HoldExpired()
+	Job(j *wire.Job)
+	WorkState(ws *wire.WorkState)
+	AuthResult(token any, m *wire.AuthResult)
+	Verdicts(vs []Verdict)
+	// Event is any other message: SHOW_MESSAGE, RECONNECT, DROP, BLOCK_FOUND.
+	Event(m wire.Message)
+}
+
+// Counters are the uplink's totals.
+type Counters struct {
+	Submits, Batches, Spooled, SpoolDropped, Replayed, Refused atomic.Uint64
+	Reconnects                                                 atomic.Uint64
+}
+
+// Uplink is the edge's link to the core.
+type Uplink struct {
+	cfg     Config
+	h       Handler
+	log     *slog.Logger
+	in      chan event
+	alloc   allocator
+	pending *ring
+
+	mu       sync.Mutex // guards tokens
+	tokens   map[wire.SessionID]any
+	up       atomic.Bool
+	stats    Counters
+	spoolLen atomic.Int64
+}
+
+// event is one thing for the writer, in order.
+type event struct {
+	kind   eventKind
+	e      entry // submits
+	token  any
+	open   wire.SessionOpen
+	update wire.SessionUpdate
+	close  wire.SessionClose
+}
+
+type eventKind uint8
+
+const (
+	evSubmit eventKind = iota
+	evOpen
+	evUpdate
+	evClose
+	evResume
+)
+
+// inQueue bounds events waiting for the writer; a full queue refuses
+// submits (the miner is told the pool is busy) rather than block a loop.
+const inQueue = 1 << 15
+
+// New makes an uplink; Run starts it.
+func New(cfg Config, h Handler) *Uplink {
+	if cfg.FlushEvery <= 0 {
+		cfg.FlushEvery = time.Millisecond
+	}
+	if cfg.MaxBatch <= 0 || cfg.MaxBatch > wire.MaxSubmitBatch {
+		cfg.MaxBatch = 256
+	}
+	if cfg.Hold <= 0 {
+		cfg.Hold = 60 * time.Second
+	}
+	if cfg.StatsEvery <= 0 {
+		cfg.StatsEvery = 10 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Uplink{cfg: cfg, h: h, log: cfg.Log, in: make(chan event, inQueue), pending: newRing(),
+		tokens: map[wire.SessionID]any{}}
+}
+
+// Counters are the uplink's totals.
+func (u *Uplink) Counters() *Counters { return &u.stats }
+
+// Spooled is how many submits wait for the link.
+func (u *Uplink) Spooled() int { return int(u.spoolLen.Load()) }
+
+// Up reports whether the link to the core is up.
+func (u *Uplink) Up() bool { return u.up.Load() }
+
+// Allocate gives a session its number and extranonce1, and the core's
+// extranonce2 slot.
+func (u *Uplink) Allocate(resume []byte) (wire.SessionID, []byte, int, bool) {
+	id, en1, ok := u.alloc.allocate(resume)
+	return id, en1, u.alloc.slot(), ok
+}
+
+// Release frees a session number.
+func (u *Uplink) Release(id wire.SessionID) { u.alloc.release(id) }
+
+// Submit queues a share; false when the queue is full.
+func (u *Uplink) Submit(token any, r *wire.SubmitRecord, id []byte) bool {
+	ev := event{kind: evSubmit}
+	ev.e.token, ev.e.rec = token, *r
+	ev.e.setID(id)
+	select {
+	case u.in <- ev:
+		u.stats.Submits.Add(1)
+		return true
+	default:
+		u.stats.Refused.Add(1)
+		return false
+	}
+}
+
+// Open asks the core to authorize a session; its AUTH_RESULT comes to the
+// handler with token.
+func (u *Uplink) Open(token any, m *wire.SessionOpen) {
+	u.mu.Lock()
+	u.tokens[m.Session] = token
+	u.mu.Unlock()
+	u.in <- event{kind: evOpen, token: token, open: *m}
+}
+
+// Update reports a session's new difficulty or mask.
+func (u *Uplink) Update(m *wire.SessionUpdate) { u.in <- event{kind: evUpdate, update: *m} }
+
+// Close reports a session's end.
+func (u *Uplink) Close(m *wire.SessionClose) {
+	u.mu.Lock()
+	delete(u.tokens, m.Session)
+	u.mu.Unlock()
+	u.in <- event{kind: evClose, close: *m}
+}
+
+// Resume replays the spool; the handler calls it after re-opening its
+// sessions on a new link.
+func (u *Uplink) Resume() { u.in <- event{kind: evResume} }
+
+// Run keeps the link up until ctx ends.
+func (u *Uplink) Run(ctx context.Context) error {
+	var (
+		spool     []entry
+		downSince = time.Now()
+		holdFired bool
+		backoff   = 250 * time.Millisecond
+		linked    bool
+		next      int
+	)
+	for ctx.Err() == nil {
+		conn, w, err := u.dial(ctx, u.cfg.Cores[next%len(u.cfg.Cores)])
+		next++
+		if err != nil {
+			u.log.Warn("core unreachable", "core", u.cfg.Cores[(next-1)%len(u.cfg.Cores)], "err", err, "retry_in", backoff)
+			spool = u.idle(ctx, backoff, spool, &downSince, &holdFired)
+			backoff = min(2*backoff, 10*time.Second)
+			continue
+		}
+		backoff = 250 * time.Millisecond
+		u.alloc.setWelcome(w)
+		u.up.Store(true)
+		u.log.Info("linked to core", "core", conn.RemoteAddr().String(), "edge_id", w.EdgeID)
+		u.h.LinkUp(w, linked)
+		if !linked {
+			// First link: nothing to re-open; replay what waited, if anything.
+			go u.Resume()
+		}
+		linked = true
+		spool, err = u.serve(ctx, conn, w, spool)
+		u.up.Store(false)
+		u.stats.Reconnects.Add(1)
+		downSince, holdFired = time.Now(), false
+		u.log.Warn("core link lost", "err", err)
+		u.h.LinkDown(err)
+		// Submits sent and not answered may have been credited: replay
+		// them, marked, after the ones that never went out.
+		for _, e := range u.pending.reset() {
+			e.replay = true
+			spool = u.spoolAdd(spool, e)
+		}
+	}
+	return ctx.Err()
+}
+
+func (u *Uplink) dial(ctx context.Context, addr string) (*wire.Conn, *wire.Welcome, error) {
+	d := net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return wire.Client(nc, wire.ClientConfig{Name: u.cfg.Name, Key: u.cfg.Key, AllowPlaintext: u.cfg.AllowPlaintext,
+		Caps: wire.AllCaps, Software: u.cfg.Software})
+}
+
+// idle waits out a backoff while the link is down, spooling submits and
+// answering what cannot wait.
+func (u *Uplink) idle(ctx context.Context, d time.Duration, spool []entry, downSince *time.Time, holdFired *bool) []entry {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		if !*holdFired && time.Since(*downSince) > u.cfg.Hold {
+			*holdFired = true
+			u.log.Warn("core away past the hold window: miners told to reconnect", "hold", u.cfg.Hold)
+			u.h.HoldExpired()
+		}
+		select {
+		case <-ctx.Done():
+			return spool
+		case <-t.C:
+			return spool
+		case ev := <-u.in:
+			spool = u.offline(ev, spool)
+		}
+	}
+}
+
+// offline handles an event while there is no link.
+func (u *Uplink) offline(ev event, spool []entry) []entry {
+	switch ev.kind {
+	case evSubmit:
+		return u.spoolAdd(spool, ev.e)
+	case evOpen:
+		// No core to authorize with: the miner hears so now.
+		u.h.AuthResult(ev.token, &wire.AuthResult{Session: ev.open.Session, Status: wire.AuthNotReady,
+			Message: "the pool's core is unreachable; try again shortly"})
+	}
+	// Updates and closes are carried by the re-open when the link is back.
+	return spool
+}
+
+func (u *Uplink) spoolAdd(spool []entry, e entry) []entry {
+	if len(spool) >= u.cfg.SpoolMax {
+		u.stats.SpoolDropped.Add(1)
+		u.h.Verdicts([]Verdict{{Token: e.token, ID: append([]byte(nil), e.id[:e.idLen]...), Verdict: wire.VerdictUnavailable}})
+		return spool
+	}
+	u.stats.Spooled.Add(1)
+	u.spoolLen.Store(int64(len(spool) + 1))
+	return append(spool, e)
+}
+
+// errStall ends a link the core stopped answering.
+var errStall = errors.New("uplink: the core stopped answering submits")
+
+// serve runs one link: a reader goroutine, and the writer here. It returns
+// the spool left when the link ends.
+func (u *Uplink) serve(ctx context.Context, conn *wire.Conn, w *wire.Welcome, spool []entry) ([]entry, error) {
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	readErr := make(chan error, 1)
+	go func() { readErr <- u.read(rctx, conn, w) }()
+	defer conn.Close()
+
+	var (
+		batch   wire.SubmitBatch
+		entries []entry
+		flush   = time.NewTimer(time.Hour)
+		ping    = time.NewTicker(time.Duration(w.PingIntervalMillis) * time.Millisecond)
+		stats   = time.NewTicker(u.cfg.StatsEvery)
+		resumed bool
+		nonce   uint64
+	)
+	flush.Stop()
+	defer ping.Stop()
+	defer stats.Stop()
+	send := func() error {
+		if len(entries) == 0 {
+			return nil
+		}
+		if u.pending.room() < len(entries) {
+			return errStall
+		}
+		batch.Records = batch.Records[:0]
+		for i := range entries {
+			batch.Records = append(batch.Records, entries[i].rec)
+		}
+		u.pending.add(entries)
+		entries = entries[:0]
+		u.stats.Batches.Add(1)
+		return conn.Send(&batch)
+	}
+	queue := func(e entry) error {
+		entries = append(entries, e)
+		if len(entries) == 1 {
+			flush.Reset(u.cfg.FlushEvery)
+		}
+		if len(entries) >= u.cfg.MaxBatch {
+			return send()
+		}
+		return nil
+	}
+	for {
+		var err error
+		select {
+		case <-ctx.Done():
+			conn.Goodbye(wire.GoodbyeShutdown, "edge stopping")
+			return append(spool, entries...), ctx.Err()
+		case err = <-readErr:
+			return append(spool, entries...), err
+		case <-flush.C:
+			err = send()
+		case <-ping.C:
+			nonce++
+			err = conn.Send(&wire.Ping{Nonce: nonce, SentUnixNano: time.Now().UnixNano()})
+		case <-stats.C:
+			if u.cfg.Stats != nil {
+				err = conn.Send(&wire.Stats{Entries: u.cfg.Stats()})
+			}
+		case ev := <-u.in:
+			switch ev.kind {
+			case evSubmit:
+				if !resumed {
+					spool = u.spoolAdd(spool, ev.e) // behind the spool until it is replayed
+					continue
+				}
+				err = queue(ev.e)
+			case evResume:
+				resumed = true
+				if len(spool) > 0 {
+					u.log.Info("replaying spooled submits", "submits", len(spool))
+				}
+				for _, e := range spool {
+					u.stats.Replayed.Add(1)
+					if err = queue(e); err != nil {
+						break
+					}
+				}
+				spool = spool[:0]
+				u.spoolLen.Store(0)
+			default:
+				// Session messages keep their order with the submits.
+				if err = send(); err == nil {
+					err = conn.Send(sessionMessage(&ev))
+				}
+			}
+		}
+		if err != nil {
+			return append(spool, entries...), err
+		}
+	}
+}
+
+func sessionMessage(ev *event) wire.Message {
+	switch ev.kind {
+	case evOpen:
+		return &ev.open
+	case evUpdate:
+		return &ev.update
+	}
+	return &ev.close
+}
+
+// read handles the core's frames until the link ends.
+func (u *Uplink) read(ctx context.Context, conn *wire.Conn, w *wire.Welcome) error {
+	var (
+		verdicts wire.VerdictBatch
+		taken    []entry
+		job      wire.Job
+		auth     wire.AuthResult
+		ping     wire.Ping
+		state    wire.WorkState
+	)
+	silence := 3 * time.Duration(w.PingIntervalMillis) * time.Millisecond
+	for ctx.Err() == nil {
+		_ = conn.SetReadDeadline(time.Now().Add(silence))
+		typ, payload, err := conn.ReadFrame()
+		if err != nil {
+			return err
+		}
+		switch typ {
+		case wire.TypeVerdict:
+			if err := verdicts.Decode(payload); err != nil {
+				return err
+			}
+			var ok bool
+			taken, ok = u.pending.take(verdicts.FirstSeq, len(verdicts.Verdicts), taken[:0])
+			if !ok {
+				return fmt.Errorf("%w: verdicts for submits %d..%d never sent", wire.ErrUnexpected,
+					verdicts.FirstSeq, verdicts.FirstSeq+uint64(len(verdicts.Verdicts)))
+			}
+			u.h.Verdicts(answers(taken, verdicts.Verdicts))
+		case wire.TypeJob:
+			if err := job.Decode(payload); err != nil {
+				return err
+			}
+			j := job // a copy the handler keeps
+			j.Coinb1 = append([]byte(nil), job.Coinb1...)
+			j.Coinb2 = append([]byte(nil), job.Coinb2...)
+			j.Coinb2Tail = append([]byte(nil), job.Coinb2Tail...)
+			j.Branch = append([][32]byte(nil), job.Branch...)
+			u.h.Job(&j)
+		case wire.TypeAuthResult:
+			if err := auth.Decode(payload); err != nil {
+				return err
+			}
+			u.mu.Lock()
+			token, ok := u.tokens[auth.Session]
+			u.mu.Unlock()
+			if ok {
+				a := auth
+				a.PayoutScript = append([]byte(nil), auth.PayoutScript...)
+				u.h.AuthResult(token, &a)
+			}
+		case wire.TypeWorkState:
+			if err := state.Decode(payload); err != nil {
+				return err
+			}
+			s := state
+			u.h.WorkState(&s)
+		case wire.TypePing:
+			if err := ping.Decode(payload); err != nil {
+				return err
+			}
+			if err := conn.Send(&wire.Pong{Nonce: ping.Nonce, SentUnixNano: ping.SentUnixNano}); err != nil {
+				return err
+			}
+		case wire.TypePong:
+		case wire.TypeGoodbye:
+			var bye wire.Goodbye
+			if err := bye.Decode(payload); err != nil {
+				return err
+			}
+			return bye.Err()
+		default:
+			m, err := wire.Decode(typ, payload)
+			if err != nil {
+				return err
+			}
+			u.h.Event(m)
+		}
+	}
+	return ctx.Err()
+}
+
+// answers pairs taken submits with their verdicts. A replayed share the
+// core calls a duplicate was credited before the link dropped: it is
+// answered as accepted.
+func answers(taken []entry, vs []wire.Verdict) []Verdict {
+	out := make([]Verdict, len(taken))
+	ids := make([]byte, 0, 8*len(taken))
+	for i := range taken {
+		e := &taken[i]
+		start := len(ids)
+		ids = append(ids, e.id[:e.idLen]...)
+		v := vs[i]
+		if e.replay && v == wire.VerdictDuplicate {
+			v = wire.VerdictAccepted
+		}
+		out[i] = Verdict{Token: e.token, ID: ids[start:len(ids):len(ids)], Verdict: v}
+	}
+	return out
+}

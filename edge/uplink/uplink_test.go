@@ -1,0 +1,339 @@
+package uplink
+
+import (
+	"context"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stratapool/strata/internal/testnet"
+	"github.com/stratapool/strata/wire"
+)
+
+var key = []byte("uplink-test-key-0123456789abcdef")
+
+// fakeCore is a core reduced to its link: it welcomes the edge, authorizes
+// every session, accepts every share (a duplicate for one it has seen) and
+// records what it got.
+type fakeCore struct {
+	t       *testing.T
+	ln      net.Listener
+	mu      sync.Mutex
+	opens   []wire.SessionOpen
+	updates []wire.SessionUpdate
+	submits []wire.SubmitRecord
+	batches int
+	seen    map[wire.SubmitRecord]bool
+	conns   []*wire.Conn
+	crash   bool // on the first SUBMIT: credit it, then die without answering
+}
+
+func startFakeCore(t *testing.T, addr string) *fakeCore {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	if addr == "" {
+		ln, err = testnet.Listen()
+	} else {
+		for range 50 { // the port may take a moment to be free again
+			if ln, err = net.Listen("tcp", addr); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &fakeCore{t: t, ln: ln, seen: map[wire.SubmitRecord]bool{}}
+	go c.accept()
+	t.Cleanup(c.stop)
+	return c
+}
+
+func (c *fakeCore) stop() {
+	c.ln.Close()
+	c.mu.Lock()
+	for _, conn := range c.conns {
+		conn.Close()
+	}
+	c.mu.Unlock()
+}
+
+func (c *fakeCore) accept() {
+	for {
+		nc, err := c.ln.Accept()
+		if err != nil {
+			return
+		}
+		go c.serve(nc)
+	}
+}
+
+func (c *fakeCore) serve(nc net.Conn) {
+	conn, _, err := wire.Server(nc, wire.ServerConfig{Key: func(string) ([]byte, bool) { return key, true }, Caps: wire.AllCaps,
+		Admit: func(*wire.Hello) (wire.Welcome, error) {
+			return wire.Welcome{EdgeID: 3, SessionBits: 24, Extranonce1Size: 4, Extranonce2Size: 8, MaxBatch: 4096, PingIntervalMillis: 500}, nil
+		}})
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	c.conns = append(c.conns, conn)
+	c.mu.Unlock()
+	conn.Send(&wire.WorkState{Reason: wire.WorkReady})
+	conn.Send(&wire.Job{ID: 0x1a, Clean: true, Coinb1: []byte{1}, Coinb2: []byte{2}})
+	var seq uint64
+	for {
+		m, err := conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		switch m := m.(type) {
+		case *wire.SessionOpen:
+			c.mu.Lock()
+			c.opens = append(c.opens, *m)
+			c.mu.Unlock()
+			conn.Send(&wire.AuthResult{Session: m.Session, Status: wire.AuthOK})
+		case *wire.SessionUpdate:
+			c.mu.Lock()
+			c.updates = append(c.updates, *m)
+			c.mu.Unlock()
+		case *wire.SubmitBatch:
+			c.mu.Lock()
+			c.batches++
+			vb := wire.VerdictBatch{FirstSeq: seq}
+			for _, r := range m.Records {
+				c.submits = append(c.submits, r)
+				v := wire.VerdictAccepted
+				if c.seen[r] {
+					v = wire.VerdictDuplicate
+				}
+				c.seen[r] = true
+				vb.Verdicts = append(vb.Verdicts, v)
+			}
+			crash := c.crash
+			c.mu.Unlock()
+			seq += uint64(len(m.Records))
+			if crash {
+				c.stop() // credited, but the verdicts never leave
+				return
+			}
+			conn.Send(&vb)
+		case *wire.Ping:
+			conn.Send(&wire.Pong{Nonce: m.Nonce, SentUnixNano: m.SentUnixNano})
+		}
+	}
+}
+
+func (c *fakeCore) count() (opens, submits, batches int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.opens), len(c.submits), c.batches
+}
+
+// handler records what the uplink hands up, and re-opens one session on a
+// reconnect.
+type handler struct {
+	u        *Uplink
+	mu       sync.Mutex
+	ups      int
+	downs    int
+	holds    int
+	jobs     int
+	auths    []wire.AuthResult
+	verdicts []Verdict
+	reopen   *wire.SessionOpen
+}
+
+func (h *handler) LinkUp(w *wire.Welcome, again bool) {
+	h.mu.Lock()
+	h.ups++
+	reopen := h.reopen
+	h.mu.Unlock()
+	if again {
+		if reopen != nil {
+			h.u.Open("sess", reopen)
+		}
+		h.u.Resume()
+	}
+}
+func (h *handler) LinkDown(error)            { h.mu.Lock(); h.downs++; h.mu.Unlock() }
+func (h *handler) HoldExpired()              { h.mu.Lock(); h.holds++; h.mu.Unlock() }
+func (h *handler) Job(*wire.Job)             { h.mu.Lock(); h.jobs++; h.mu.Unlock() }
+func (h *handler) WorkState(*wire.WorkState) {}
+func (h *handler) Event(wire.Message)        {}
+func (h *handler) AuthResult(t any, m *wire.AuthResult) {
+	h.mu.Lock()
+	h.auths = append(h.auths, *m)
+	h.mu.Unlock()
+}
+func (h *handler) Verdicts(vs []Verdict) {
+	h.mu.Lock()
+	h.verdicts = append(h.verdicts, vs...)
+	h.mu.Unlock()
+}
+
+func (h *handler) snapshot() (ups, downs, holds, verdicts int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ups, h.downs, h.holds, len(h.verdicts)
+}
+
+func startUplink(t *testing.T, core string, hold time.Duration) (*Uplink, *handler) {
+	h := &handler{}
+	u := New(Config{Name: "eu-1", Key: key, Cores: []string{core}, Hold: hold, SpoolMax: 1000}, h)
+	h.u = u
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { u.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return u, h
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestBatchesAndVerdicts(t *testing.T) {
+	core := startFakeCore(t, "")
+	u, h := startUplink(t, core.ln.Addr().String(), time.Minute)
+	waitFor(t, "the link", u.Up)
+	id, en1, slot, ok := u.Allocate(nil)
+	if !ok || slot != 8 || len(en1) != 4 || en1[0] != 3 || en1[3] != byte(id) {
+		t.Fatalf("allocate: %d %x %d %v", id, en1, slot, ok)
+	}
+	u.Open("s1", &wire.SessionOpen{Session: id, Difficulty: 1, Worker: "w"})
+	waitFor(t, "authorization", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return len(h.auths) == 1 })
+	for i := range 600 {
+		if !u.Submit("s1", &wire.SubmitRecord{Session: id, Job: 0x1a, Nonce: uint32(i)}, []byte{'"', byte('a' + i%26), '"'}) {
+			t.Fatal("submit refused")
+		}
+	}
+	waitFor(t, "600 verdicts", func() bool { _, _, _, v := h.snapshot(); return v == 600 })
+	_, submits, batches := core.count()
+	if submits != 600 || batches < 3 || batches > 60 {
+		t.Errorf("%d submits in %d batches", submits, batches)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, v := range h.verdicts {
+		if v.Token != "s1" || string(v.ID) != string([]byte{'"', byte('a' + i%26), '"'}) || v.Verdict != wire.VerdictAccepted {
+			t.Fatalf("verdict %d: %+v", i, v)
+		}
+	}
+}
+
+// TestSpoolReplayAfterCoreRestart: the core goes away while shares flow;
+// they wait in the spool, the session is re-opened on the new link before
+// they are replayed, and shares the core took but never answered come back
+// as accepted, not as duplicates.
+func TestSpoolReplayAfterCoreRestart(t *testing.T) {
+	core := startFakeCore(t, "")
+	addr := core.ln.Addr().String()
+	u, h := startUplink(t, addr, time.Minute)
+	waitFor(t, "the link", u.Up)
+	id, _, _, _ := u.Allocate(nil)
+	open := &wire.SessionOpen{Session: id, Difficulty: 1, Worker: "w"}
+	h.mu.Lock()
+	h.reopen = open
+	h.mu.Unlock()
+	u.Open("sess", open)
+	waitFor(t, "authorization", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return len(h.auths) == 1 })
+
+	// The core restarts, takes a batch, and dies before answering it.
+	core.stop()
+	waitFor(t, "the link to drop", func() bool { _, downs, _, _ := h.snapshot(); return downs == 1 })
+	core2 := startFakeCore(t, addr)
+	core2.mu.Lock()
+	core2.crash = true
+	core2.mu.Unlock()
+	waitFor(t, "a new link", func() bool { ups, _, _, _ := h.snapshot(); return ups == 2 })
+	u.Submit("sess", &wire.SubmitRecord{Session: id, Job: 0x1a, Nonce: 1}, []byte("7"))
+	waitFor(t, "the crash", func() bool { _, downs, _, _ := h.snapshot(); return downs == 2 })
+	// No core at all: submits wait in the spool.
+	for i := 2; i <= 5; i++ {
+		u.Submit("sess", &wire.SubmitRecord{Session: id, Job: 0x1a, Nonce: uint32(i)}, []byte("7"))
+	}
+	waitFor(t, "the spool", func() bool { return u.Spooled() >= 5 })
+	core3 := startFakeCore(t, addr)
+	core3.mu.Lock()
+	core3.seen[wire.SubmitRecord{Session: id, Job: 0x1a, Nonce: 1}] = true // it was credited before
+	core3.mu.Unlock()
+	waitFor(t, "all five answered", func() bool { _, _, _, v := h.snapshot(); return v == 5 })
+	h.mu.Lock()
+	for _, v := range h.verdicts {
+		if v.Verdict != wire.VerdictAccepted || string(v.ID) != "7" {
+			t.Errorf("verdict %+v, want accepted", v)
+		}
+	}
+	h.mu.Unlock()
+	core3.mu.Lock()
+	defer core3.mu.Unlock()
+	if len(core3.opens) != 1 || core3.opens[0].Session != id {
+		t.Fatalf("the session was not re-opened first: %+v", core3.opens)
+	}
+	if len(core3.submits) != 5 {
+		t.Errorf("core got %d submits after the restart, want 5", len(core3.submits))
+	}
+	if u.Counters().Replayed.Load() != 5 || u.Spooled() != 0 {
+		t.Errorf("replayed %d, spool %d", u.Counters().Replayed.Load(), u.Spooled())
+	}
+}
+
+func TestHoldExpiresAndOfflineAuthorize(t *testing.T) {
+	u, h := startUplink(t, "127.0.0.1:1", 300*time.Millisecond) // nothing listens
+	waitFor(t, "the hold to expire", func() bool { _, _, holds, _ := h.snapshot(); return holds == 1 })
+	if _, _, _, ok := u.Allocate(nil); ok {
+		t.Error("a session number before the core gave an edge id")
+	}
+	if u.Up() {
+		t.Error("up without a core")
+	}
+}
+
+func TestAllocatorResume(t *testing.T) {
+	var a allocator
+	a.setWelcome(&wire.Welcome{EdgeID: 3, SessionBits: 24, Extranonce1Size: 4})
+	id, en1, ok := a.allocate(nil)
+	if !ok || id != 1 || string(en1) != "\x03\x00\x00\x01" {
+		t.Fatalf("first: %d %x", id, en1)
+	}
+	// Resuming a free number of this edge gives it back.
+	if id, _, _ := a.allocate([]byte{3, 0, 0x10, 0}); id != 0x1000 {
+		t.Errorf("resume of 0x1000 gave %d", id)
+	}
+	// Another edge's, or one in use, gets a new number.
+	if id, _, _ := a.allocate([]byte{4, 0, 0, 9}); id == 9 {
+		t.Error("resumed another edge's extranonce1")
+	}
+	if id, _, _ := a.allocate([]byte{3, 0, 0, 1}); id == 1 {
+		t.Error("resumed a number in use")
+	}
+	a.release(1)
+	if id, _, _ := a.allocate([]byte{3, 0, 0, 1}); id != 1 {
+		t.Error("a released number could not be resumed")
+	}
+	// Small splits fill up and refuse.
+	var small allocator
+	small.setWelcome(&wire.Welcome{EdgeID: 1, SessionBits: 3, Extranonce1Size: 1})
+	seen := map[wire.SessionID]bool{}
+	for range 7 {
+		id, _, ok := small.allocate(nil)
+		if !ok || seen[id] || id == 0 || id > 7 {
+			t.Fatalf("allocate: %d %v", id, ok)
+		}
+		seen[id] = true
+	}
+	if _, _, ok := small.allocate(nil); ok {
+		t.Error("allocated past the space")
+	}
+}
