@@ -107,6 +107,7 @@ func (s *Session) authorize(out []byte, r *stratum.Request, now time.Time) []byt
 	s.flags |= authPending
 	s.vd.Reset(now)
 	s.told = s.target()
+	s.steps = append(s.steps[:0], wire.SessionUpdate{Session: s.ID, Difficulty: s.told, VersionMask: s.mask})
 	s.up.Open(s, &wire.SessionOpen{Session: s.ID, VersionMask: s.mask, Difficulty: s.told,
 		Worker: wire.TruncateText(s.Worker), Agent: clipTo(s.Agent, wire.MaxAgentLen), Remote: clipTo(s.Remote, wire.MaxAddrLen)})
 	return out

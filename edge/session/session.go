@@ -36,8 +36,11 @@ type Session struct {
 	// next notify (0 for no change); min the floor a suggestion or password
 	// set.
 	diff, next, min float64
-	// told is the difficulty the core credits this session with.
+	// told is the difficulty the core credits this session with; steps the
+	// last few it was told, with the job each counts from, to re-open the
+	// session on a new link exactly.
 	told   float64
+	steps  []wire.SessionUpdate
 	fixed  bool
 	vd     vardiff.State
 	Worker string

@@ -388,3 +388,29 @@ func TestSoloLines(t *testing.T) {
 		t.Error("the line of a payout group is encoded again")
 	}
 }
+
+func TestReopenReplaysDifficultySteps(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.send(`{"id":1,"method":"mining.subscribe","params":["a"]}`, `{"id":2,"method":"mining.authorize","params":["w","x"]}`)
+	if _, _, ok := h.s.Reopen(); ok {
+		t.Fatal("a session awaiting authorization re-opened")
+	}
+	h.authOK()
+	h.send(`{"id":3,"method":"mining.suggest_difficulty","params":[5000]}`)
+	h.s.NotifyParts(nil, testJob(0x30, false))
+	h.send(`{"id":4,"method":"mining.suggest_difficulty","params":[9000]}`)
+	h.s.NotifyParts(nil, testJob(0x31, false))
+	open, updates, ok := h.s.Reopen()
+	if !ok || open.Difficulty != 1024 || !open.Resumed || open.Worker != "w" || len(updates) != 2 ||
+		updates[0].FromJob != 0x30 || updates[0].Difficulty != 5000 || updates[1].FromJob != 0x31 || updates[1].Difficulty != 9000 {
+		t.Fatalf("reopen: %+v %+v", open, updates)
+	}
+	// Only the last few steps are kept.
+	for i := range 6 {
+		h.send(`{"id":5,"method":"mining.suggest_difficulty","params":[` + string(rune('1'+i)) + `0000]}`)
+		h.s.NotifyParts(nil, testJob(wire.JobID(0x40+i), false))
+	}
+	if _, updates, _ := h.s.Reopen(); len(updates) != maxSteps-1 {
+		t.Errorf("%d steps kept, want %d", len(updates)+1, maxSteps)
+	}
+}

@@ -130,11 +130,40 @@ func (s *Session) notifyPrefix(out []byte, j *Job) ([]byte, bool) {
 		out = stratum.AppendSetDifficulty(out, s.diff)
 	}
 	if s.told != s.diff {
-		s.up.Update(s, &wire.SessionUpdate{Session: s.ID, FromJob: j.ID, Difficulty: s.diff, VersionMask: s.mask})
+		u := wire.SessionUpdate{Session: s.ID, FromJob: j.ID, Difficulty: s.diff, VersionMask: s.mask}
+		s.up.Update(s, &u)
 		s.told = s.diff
+		if len(s.steps) == maxSteps {
+			s.steps = append(s.steps[:0], s.steps[1:]...)
+		}
+		s.steps = append(s.steps, u)
 	}
 	s.notified = true
 	return out, true
+}
+
+// maxSteps is how many difficulty steps a session remembers: the core keeps
+// as many, for the jobs a miner may still be finishing.
+const maxSteps = 4
+
+// Reopen is what re-opens an authorized session on a new link to a core
+// that may have restarted: its open, with the difficulty of its oldest
+// step, and an update for each later step. ok is false for a session that
+// is not authorized.
+func (s *Session) Reopen() (open wire.SessionOpen, updates []wire.SessionUpdate, ok bool) {
+	if s.flags&authorized == 0 || s.flags&closed != 0 || len(s.steps) == 0 {
+		return open, nil, false
+	}
+	open = wire.SessionOpen{Session: s.ID, Resumed: true, VersionMask: s.mask, Difficulty: s.steps[0].Difficulty,
+		Worker: wire.TruncateText(s.Worker), Agent: clipTo(s.Agent, wire.MaxAgentLen), Remote: clipTo(s.Remote, wire.MaxAddrLen)}
+	return open, s.steps[1:], true
+}
+
+// Tick is the session's timer: vardiff when its window is over.
+func (s *Session) Tick(now time.Time) {
+	if now.Sub(s.vd.Since()) >= s.cfg.Vardiff.Retarget {
+		s.Retarget(now)
+	}
 }
 
 // Retarget runs vardiff; a new difficulty goes out with the next notify.

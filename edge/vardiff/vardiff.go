@@ -36,6 +36,9 @@ type State struct {
 	since  time.Time
 }
 
+// Since is when the current window began.
+func (s *State) Since() time.Time { return s.since }
+
 // Reset starts a window at now.
 func (s *State) Reset(now time.Time) { s.shares, s.since = 0, now }
 
