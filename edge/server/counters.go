@@ -1,0 +1,21 @@
+package server
+
+import (
+	"sync/atomic"
+
+	"github.com/stratapool/strata/wire"
+)
+
+// Counters are the server's totals.
+type Counters struct {
+	Accepts     atomic.Uint64
+	Closes      [wire.NumCloseReasons]atomic.Uint64
+	Connections atomic.Int64
+	Authorized  atomic.Int64
+	BytesIn     atomic.Uint64
+	BytesOut    atomic.Uint64
+	// NotifyMicros is the last job's fan-out: from its arrival to the last
+	// write, in microseconds.
+	NotifyMicros atomic.Uint64
+	Jobs         atomic.Uint64
+}
