@@ -32,6 +32,9 @@ type Options struct {
 	Listener net.Listener
 	// Software names the build in the edges' logs.
 	Software string
+	// Accounts keep the credits of accepted shares; a share's verdict
+	// goes back only once they are durable.
+	Accounts link.Accounts
 }
 
 // Core is the pool's core, wired together.
@@ -45,6 +48,9 @@ type Core struct {
 	Submitter *block.Submitter
 	Journal   *block.Journal
 	Link      *link.Server
+	Archive   *job.Archive
+	// archiveQueue carries new jobs to the archive's writer.
+	archiveQueue chan *job.Job
 }
 
 // New builds a core from its configuration: it opens the data directory,
@@ -78,6 +84,23 @@ func New(cfg Config, opts Options) (*Core, error) {
 	mask, _ := cfg.Share.Mask() // Validate checked it
 	c.Validator = share.NewValidator(share.Config{Extranonce1Size: extranonce1Size, Extranonce2Size: cfg.Pool.Extranonce2Size,
 		PoolVersionMask: mask, NTimeFuture: cfg.Share.NTimeFuture})
+
+	// Jobs from before a restart: the shares edges spooled meanwhile are
+	// judged on them.
+	if c.Archive, err = job.OpenArchive(filepath.Join(cfg.DataDir, "jobs"), archiveKeep); err != nil {
+		return nil, fmt.Errorf("%w: check data_dir", err)
+	}
+	restored, err := c.Archive.Restore(builder)
+	if err != nil {
+		log.Warn("some archived jobs could not be restored", "err", err)
+	}
+	for _, j := range restored {
+		c.Validator.AddJob(j)
+	}
+	if len(restored) > 0 {
+		log.Info("jobs restored from before the restart", "jobs", len(restored), "height", restored[len(restored)-1].Height)
+	}
+	c.archiveQueue = make(chan *job.Job, archiveKeep)
 
 	specs, err := nodeSpecs(cfg)
 	if err != nil {
@@ -115,13 +138,20 @@ func New(cfg Config, opts Options) (*Core, error) {
 		Extranonce1Size: extranonce1Size, Extranonce2Size: cfg.Pool.Extranonce2Size,
 		Network: cfg.Network, Mode: cfg.Pool.Mode, Validator: c.Validator, Submitter: c.Submitter,
 		Registry: registry, Ready: func() bool { return c.Work.State().Ready() },
-		Software: opts.Software, Log: log.With("part", "link"),
+		Software: opts.Software, Log: log.With("part", "link"), Accounts: opts.Accounts,
 	})
 	if err != nil {
 		return nil, err
 	}
 	c.Work = work.NewManager(work.Config{
-		Builder: builder, Validator: c.Validator, Publish: c.Link.Publish,
+		Builder: builder, Validator: c.Validator, Publish: func(j *job.Job) {
+			c.Link.Publish(j)
+			select {
+			case c.archiveQueue <- j:
+			default:
+				log.Warn("job archive behind: a job was not archived", "job", uint32(j.ID))
+			}
+		},
 		StateChanged: func(s work.State) {
 			c.Link.SetWorkState(wire.WorkState{Reason: s.Reason, Detail: s.Detail})
 		},
@@ -142,6 +172,10 @@ func New(cfg Config, opts Options) (*Core, error) {
 	return c, nil
 }
 
+// archiveKeep is how many recent jobs the archive keeps: the edges accept
+// submits for their last 16.
+const archiveKeep = 16
+
 // extranonce1Size is the pool's part of the extranonce: an edge id byte and
 // 24 bits of session.
 const extranonce1Size = 4
@@ -152,11 +186,12 @@ func (c *Core) LinkAddr() net.Addr { return c.listener.Addr() }
 // Run runs the core until ctx ends.
 func (c *Core) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
+	errs := make(chan error, 4)
 	for _, run := range []func(context.Context) error{
 		c.Nodes.Run,
 		c.Work.Run,
 		func(ctx context.Context) error { return c.Link.Serve(ctx, c.listener) },
+		c.archiveJobs,
 	} {
 		wg.Go(func() {
 			if err := run(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -176,6 +211,20 @@ func (c *Core) Run(ctx context.Context) error {
 		err = cerr
 	}
 	return err
+}
+
+// archiveJobs writes new jobs to the archive, off the path to the miners.
+func (c *Core) archiveJobs(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case j := <-c.archiveQueue:
+			if err := c.Archive.Save(j); err != nil {
+				c.log.Warn("job not archived", "job", uint32(j.ID), "err", err)
+			}
+		}
+	}
 }
 
 // nodeSpecs turns the [[node]] tables into clients, filling in the

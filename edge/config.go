@@ -13,8 +13,24 @@ import (
 // Config is the edge's configuration.
 type Config struct {
 	Name      string           `toml:"name" help:"this edge's name: the core picks its key and edge id by it"`
+	Loops     int              `toml:"loops" help:"gnet event loops for plain TCP; 0 for one per CPU core"`
 	Uplink    UplinkConfig     `toml:"uplink"`
+	Limits    LimitsConfig     `toml:"limits"`
 	Listeners []ListenerConfig `toml:"listener"`
+}
+
+// LimitsConfig protects the edge from floods and misbehaving miners.
+type LimitsConfig struct {
+	PerIP       int           `toml:"per_ip" help:"connections allowed from one address; 0 for no cap"`
+	AcceptRate  float64       `toml:"accept_rate" help:"new connections accepted per second; 0 for no cap"`
+	AcceptBurst int           `toml:"accept_burst" help:"new connections accepted at once above accept_rate"`
+	Idle        time.Duration `toml:"idle" help:"close a miner that sends nothing for this long"`
+	MaxOutbound int           `toml:"max_outbound" help:"close a miner that leaves this many bytes unread"`
+	BanInvalid  int           `toml:"ban_invalid" help:"ban a miner after this many invalid shares within ban_window; 0 never"`
+	BanWindow   time.Duration `toml:"ban_window" help:"window for ban_invalid"`
+	BanTime     time.Duration `toml:"ban_time" help:"how long a banned address is refused"`
+	Stagger     time.Duration `toml:"stagger" help:"spread a reconnect request to every miner over this long"`
+	GateHold    time.Duration `toml:"gate_hold" help:"when the core has had no work this long, tell miners to reconnect (to their backup pool)"`
 }
 
 // UplinkConfig is the link to the core.
@@ -28,13 +44,21 @@ type UplinkConfig struct {
 
 // ListenerConfig is one Stratum port.
 type ListenerConfig struct {
-	Address         string  `toml:"address" help:"host:port miners connect to"`
-	TLSCert         string  `toml:"tls_cert" help:"certificate file; with tls_key, the port speaks Stratum over TLS"`
-	TLSKey          string  `toml:"tls_key" help:"private key file of tls_cert"`
-	StartDifficulty float64 `toml:"start_difficulty" help:"difficulty a new miner starts at"`
-	MinDifficulty   float64 `toml:"min_difficulty" help:"lowest difficulty vardiff or a miner may set"`
-	MaxDifficulty   float64 `toml:"max_difficulty" help:"highest difficulty vardiff or a miner may set; 0 for no limit"`
-	AllowFractional bool    `toml:"allow_fractional" help:"allow difficulty below 1, for small hobby miners"`
+	Address         string        `toml:"address" help:"host:port miners connect to"`
+	TLS             bool          `toml:"tls" help:"speak Stratum over TLS; without tls_cert and tls_key a self-signed certificate is made"`
+	TLSCert         string        `toml:"tls_cert" help:"certificate file for a TLS port"`
+	TLSKey          string        `toml:"tls_key" help:"private key file of tls_cert"`
+	StartDifficulty float64       `toml:"start_difficulty" help:"difficulty a new miner starts at"`
+	MinDifficulty   float64       `toml:"min_difficulty" help:"lowest difficulty vardiff or a miner may set"`
+	MaxDifficulty   float64       `toml:"max_difficulty" help:"highest difficulty vardiff or a miner may set; 0 for no limit"`
+	AllowFractional bool          `toml:"allow_fractional" help:"allow difficulty below 1, for small hobby miners"`
+	SharesPerMinute float64       `toml:"shares_per_minute" help:"share rate vardiff aims at for each miner"`
+	Retarget        time.Duration `toml:"retarget" help:"how often vardiff reconsiders a miner's difficulty"`
+	Extranonce2Size int           `toml:"extranonce2_size" help:"extranonce2 bytes given to miners, 1 to the core's size; 0 for the core's (some rental services want 4)"`
+	ProxyProtocol   bool          `toml:"proxy_protocol" help:"expect a PROXY v1/v2 header from a load balancer before the miner's bytes"`
+	ReadBuffer      int           `toml:"read_buffer" help:"socket receive buffer in bytes; 0 for the system's"`
+	WriteBuffer     int           `toml:"write_buffer" help:"socket send buffer in bytes; 0 for the system's"`
+	KeepAlive       time.Duration `toml:"keep_alive" help:"TCP keep-alive period; 0 for off"`
 }
 
 // Defaults.
@@ -59,6 +83,11 @@ func DefaultConfig() Config {
 			Hold:     60 * time.Second,
 			SpoolMax: 100_000,
 		},
+		Limits: LimitsConfig{
+			PerIP: 256, AcceptRate: 500, AcceptBurst: 2000, Idle: 10 * time.Minute, MaxOutbound: 512 << 10,
+			BanInvalid: 0, BanWindow: time.Minute, BanTime: 10 * time.Minute,
+			Stagger: 30 * time.Second, GateHold: 60 * time.Second,
+		},
 		Listeners: []ListenerConfig{l},
 	}
 }
@@ -68,13 +97,24 @@ func (l *ListenerConfig) SetDefaults() {
 	l.Address = DefaultStratumListen
 	l.StartDifficulty = 1024
 	l.MinDifficulty = 1
+	l.SharesPerMinute = 20
+	l.Retarget = 90 * time.Second
+	l.KeepAlive = 2 * time.Minute
 }
 
 // maxNameLen is the longest edge name the wire protocol carries.
 const maxNameLen = 64
 
 // Validate checks every setting; an error names the key at fault.
-func (c *Config) Validate() error {
+func (c *Config) Validate() error { return c.validate(false) }
+
+// ValidateEmbedded checks the settings of an edge run beside its core in
+// one process, which gets its link key from the core, not from a file.
+func (c *Config) ValidateEmbedded() error { return c.validate(true) }
+
+// validate checks the settings; haveKey says the link key comes from the
+// caller (strata run), not from uplink.key_file.
+func (c *Config) validate(haveKey bool) error {
 	var errs []error
 	add := func(key, format string, args ...any) { errs = append(errs, config.Errorf(key, format, args...)) }
 
@@ -89,7 +129,7 @@ func (c *Config) Validate() error {
 			add("uplink.cores", "want host:port, got %q", a)
 		}
 	}
-	if c.Uplink.KeyFile == "" && !c.Uplink.AllowPlaintext {
+	if c.Uplink.KeyFile == "" && !c.Uplink.AllowPlaintext && !haveKey {
 		add("uplink.key_file", "must be set (strata keygen makes one), unless uplink.allow_plaintext is set for a core on loopback")
 	}
 	if c.Uplink.Hold < 0 {
@@ -97,6 +137,34 @@ func (c *Config) Validate() error {
 	}
 	if c.Uplink.SpoolMax < 0 {
 		add("uplink.spool_max", "must not be negative, got %d", c.Uplink.SpoolMax)
+	}
+	if c.Loops < 0 || c.Loops > 1024 {
+		add("loops", "must be 0 (one per core) to 1024, got %d", c.Loops)
+	}
+	lim := &c.Limits
+	nonNegative := func(key string, v int64, show any) {
+		if v < 0 {
+			add(key, "must not be negative, got %v", show)
+		}
+	}
+	nonNegative("limits.per_ip", int64(lim.PerIP), lim.PerIP)
+	nonNegative("limits.accept_burst", int64(lim.AcceptBurst), lim.AcceptBurst)
+	nonNegative("limits.ban_invalid", int64(lim.BanInvalid), lim.BanInvalid)
+	if lim.AcceptRate < 0 {
+		add("limits.accept_rate", "must not be negative, got %g", lim.AcceptRate)
+	}
+	if lim.AcceptRate > 0 && lim.AcceptBurst < 1 {
+		add("limits.accept_burst", "must be at least 1 with an accept_rate")
+	}
+	if lim.MaxOutbound < 4096 {
+		add("limits.max_outbound", "must be at least 4096 bytes, got %d", lim.MaxOutbound)
+	}
+	nonNegative("limits.idle", int64(lim.Idle), lim.Idle)
+	nonNegative("limits.ban_time", int64(lim.BanTime), lim.BanTime)
+	nonNegative("limits.stagger", int64(lim.Stagger), lim.Stagger)
+	nonNegative("limits.gate_hold", int64(lim.GateHold), lim.GateHold)
+	if lim.BanInvalid > 0 && lim.BanWindow <= 0 {
+		add("limits.ban_window", "must be above 0 with ban_invalid, got %s", lim.BanWindow)
 	}
 	if len(c.Listeners) == 0 {
 		add("listener", "at least one [[listener]] is needed")
@@ -118,6 +186,21 @@ func (c *Config) Validate() error {
 		if (l.TLSCert == "") != (l.TLSKey == "") {
 			add(key("tls_cert"), "tls_cert and tls_key go together")
 		}
+		if l.TLSCert != "" && !l.TLS {
+			add(key("tls"), "must be true for a port with tls_cert")
+		}
+		if l.SharesPerMinute <= 0 || l.SharesPerMinute > 600 {
+			add(key("shares_per_minute"), "must be above 0 and at most 600, got %g", l.SharesPerMinute)
+		}
+		if l.Retarget < time.Second {
+			add(key("retarget"), "must be at least 1s, got %s", l.Retarget)
+		}
+		if l.Extranonce2Size < 0 || l.Extranonce2Size > 8 {
+			add(key("extranonce2_size"), "must be 0 (the core's) or 1 to 8, got %d", l.Extranonce2Size)
+		}
+		nonNegative(key("read_buffer"), int64(l.ReadBuffer), l.ReadBuffer)
+		nonNegative(key("write_buffer"), int64(l.WriteBuffer), l.WriteBuffer)
+		nonNegative(key("keep_alive"), int64(l.KeepAlive), l.KeepAlive)
 		floor := 1.0
 		if l.AllowFractional {
 			floor = 0

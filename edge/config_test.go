@@ -3,6 +3,7 @@ package edge
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func validConfig() Config {
@@ -44,6 +45,19 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"listener.min_difficulty", func(c *Config) { c.Listeners[0].MinDifficulty = 0.5 }},
 		{"listener.max_difficulty", func(c *Config) { c.Listeners[0].MaxDifficulty = 0.5 }},
 		{"listener.start_difficulty", func(c *Config) { c.Listeners[0].StartDifficulty = 0.5 }},
+		{"listener.tls", func(c *Config) { c.Listeners[0].TLSCert, c.Listeners[0].TLSKey = "/c", "/k" }},
+		{"listener.shares_per_minute", func(c *Config) { c.Listeners[0].SharesPerMinute = 0 }},
+		{"listener.retarget", func(c *Config) { c.Listeners[0].Retarget = time.Millisecond }},
+		{"listener.extranonce2_size", func(c *Config) { c.Listeners[0].Extranonce2Size = 9 }},
+		{"listener.read_buffer", func(c *Config) { c.Listeners[0].ReadBuffer = -1 }},
+		{"listener.keep_alive", func(c *Config) { c.Listeners[0].KeepAlive = -time.Second }},
+		{"loops", func(c *Config) { c.Loops = -1 }},
+		{"limits.per_ip", func(c *Config) { c.Limits.PerIP = -1 }},
+		{"limits.accept_rate", func(c *Config) { c.Limits.AcceptRate = -1 }},
+		{"limits.accept_burst", func(c *Config) { c.Limits.AcceptBurst = 0 }},
+		{"limits.max_outbound", func(c *Config) { c.Limits.MaxOutbound = 100 }},
+		{"limits.idle", func(c *Config) { c.Limits.Idle = -1 }},
+		{"limits.ban_window", func(c *Config) { c.Limits.BanInvalid, c.Limits.BanWindow = 5, 0 }},
 	}
 	for _, tc := range cases {
 		c := validConfig()

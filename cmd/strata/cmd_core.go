@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/stratapool/strata/core"
 )
@@ -34,13 +30,12 @@ func runCore(args []string, out, errOut io.Writer) error {
 	if printed, err := settings("core", args, s, coreAliases, out, errOut); err != nil || printed {
 		return err
 	}
-	c, err := core.New(s.Config, core.Options{Log: s.Log.logger(errOut), Software: "strata " + version})
+	log := s.Log.logger(errOut)
+	c, err := core.New(s.Config, core.Options{Log: log, Software: "strata " + version})
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return c.Run(ctx)
+	return runUntilSignal(log, c.Run, nil)
 }
 
 // errNotBuilt reports a command whose service is not in this build yet.

@@ -64,6 +64,32 @@ func Fee(value, ppm int64) int64 {
 
 // Build makes the next job from a template.
 func (b *Builder) Build(t *chain.Template, now time.Time) (*Job, error) {
+	j, err := b.build(t, now)
+	if err != nil {
+		return nil, err
+	}
+	j.Clean = !b.hasLast || t.PrevHash != b.last
+	b.last, b.hasLast = t.PrevHash, true
+	j.ID = b.nextID
+	b.nextID++
+	return j, nil
+}
+
+// Restore rebuilds an archived job with its id: a core that restarted
+// judges shares on it as before. Later jobs get later ids.
+func (b *Builder) Restore(t *chain.Template, id wire.JobID, clean bool, createdAt time.Time) (*Job, error) {
+	j, err := b.build(t, createdAt)
+	if err != nil {
+		return nil, err
+	}
+	j.ID, j.Clean = id, clean
+	b.last, b.hasLast = t.PrevHash, true
+	b.nextID = id + 1
+	return j, nil
+}
+
+// build makes a job from a template, without its id.
+func (b *Builder) build(t *chain.Template, now time.Time) (*Job, error) {
 	if err := t.Check(); err != nil {
 		return nil, err
 	}
@@ -110,10 +136,5 @@ func (b *Builder) Build(t *chain.Template, now time.Time) (*Job, error) {
 	if b.cfg.MaxCoinbase > 0 && size > b.cfg.MaxCoinbase {
 		return nil, fmt.Errorf("%w: %d bytes, the limit is %d (pool.coinbase_max_bytes)", ErrCoinbaseTooLarge, size, b.cfg.MaxCoinbase)
 	}
-
-	j.Clean = !b.hasLast || t.PrevHash != b.last
-	b.last, b.hasLast = t.PrevHash, true
-	j.ID = b.nextID
-	b.nextID++
 	return j, nil
 }

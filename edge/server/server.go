@@ -252,7 +252,7 @@ func (s *Server) watchGate(ctx context.Context) {
 			at := s.gatedAt.Load()
 			if at > 0 && now.Sub(time.Unix(0, at)) > hold && s.gatedAt.CompareAndSwap(at, -1) {
 				s.log.Warn("no work from the core for too long: miners told to reconnect", "hold", hold)
-				s.reconnectAll("", 0, 5, wire.CloseNoWork)
+				s.reconnectAll("", 0, 5, wire.CloseNoWork, s.cfg.Limits.Stagger)
 			}
 		}
 	}
@@ -298,7 +298,30 @@ func (s *Server) LinkUp(w *wire.Welcome, again bool) {
 func (s *Server) LinkDown(error) {}
 
 // HoldExpired tells every miner to reconnect, spread over the stagger.
-func (s *Server) HoldExpired() { s.reconnectAll("", 0, 5, wire.CloseNoWork) }
+func (s *Server) HoldExpired() { s.reconnectAll("", 0, 5, wire.CloseNoWork, s.cfg.Limits.Stagger) }
+
+// Drain sends every miner away (client.reconnect, spread over window) and
+// waits until the shares they sent have their verdicts, or ctx ends.
+func (s *Server) Drain(ctx context.Context, window time.Duration) error {
+	s.reconnectAll("", 0, 1, wire.CloseReconnect, window)
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	quiet := 0
+	for quiet < 3 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("server: drain: %d connections, %d shares without a verdict: %w",
+				s.stats.Connections.Load(), s.up.InFlight(), ctx.Err())
+		case <-t.C:
+		}
+		if s.stats.Connections.Load() == 0 && s.up.InFlight() == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+	return nil
+}
 
 // Job fans a new job out to every session.
 func (s *Server) Job(w *wire.Job) {
@@ -418,7 +441,7 @@ func (s *Server) Event(m wire.Message) {
 		})
 	case *wire.Reconnect:
 		if m.Session == 0 {
-			s.reconnectAll(m.Host, int(m.Port), int(m.WaitSeconds), wire.CloseReconnect)
+			s.reconnectAll(m.Host, int(m.Port), int(m.WaitSeconds), wire.CloseReconnect, s.cfg.Limits.Stagger)
 			return
 		}
 		s.eachOwner(nil, func(c *client, out []byte) []byte {
@@ -445,8 +468,7 @@ func (s *Server) Event(m wire.Message) {
 
 // reconnectAll asks every miner to reconnect, spread over the stagger
 // window so that they do not all come back at once.
-func (s *Server) reconnectAll(host string, port, wait int, reason wire.CloseReason) {
-	stagger := s.cfg.Limits.Stagger
+func (s *Server) reconnectAll(host string, port, wait int, reason wire.CloseReason, stagger time.Duration) {
 	s.eachOwner(nil, func(c *client, out []byte) []byte {
 		delay := time.Duration(rand.Int64N(int64(stagger) + 1))
 		time.AfterFunc(delay, func() {

@@ -14,7 +14,8 @@ type Config struct {
 	// VersionMask is the pool's BIP310 mask; a miner gets the intersection
 	// with its own.
 	VersionMask uint32
-	// Extranonce2Size is the extranonce2 given to miners; the rest of the
+	// Extranonce2Size is the extranonce2 given to miners (0, or more than
+	// the core's slot: the whole slot); the rest of the
 	// core's slot pads their extranonce1 with zeros.
 	Extranonce2Size int
 	// BanInvalid invalid shares within BanWindow ban the miner; 0 never.

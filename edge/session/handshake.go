@@ -28,10 +28,13 @@ func (s *Session) allocate(resume []byte) bool {
 		return false
 	}
 	s.ID = id
-	pad := slot - s.cfg.Extranonce2Size
-	if pad < 0 {
-		pad = 0
+	// The miner rolls the configured size, or the whole slot when that is
+	// smaller or none is configured.
+	s.en2Size = s.cfg.Extranonce2Size
+	if s.en2Size <= 0 || s.en2Size > slot {
+		s.en2Size = slot
 	}
+	pad := slot - s.en2Size
 	s.Extranonce1 = append(append(make([]byte, 0, len(en1)+pad), en1...), make([]byte, pad)...)
 	s.flags |= allocated
 	return true
@@ -54,7 +57,7 @@ func (s *Session) subscribe(out []byte, r *stratum.Request) []byte {
 	first := s.flags&subscribed == 0
 	s.flags |= subscribed
 	sub := hex.EncodeToString(s.Extranonce1)
-	out = stratum.AppendSubscribeResult(out, r.ID, sub, s.Extranonce1, s.cfg.Extranonce2Size)
+	out = stratum.AppendSubscribeResult(out, r.ID, sub, s.Extranonce1, s.en2Size)
 	// A miner that authorized first gets its first job now.
 	if first && s.flags&authorized != 0 {
 		if j := s.up.Job(); j != nil {

@@ -30,6 +30,7 @@ type Session struct {
 	// Extranonce1 is what the miner is given: the core's extranonce1 and
 	// zeros for the part of the slot the miner's extranonce2 does not fill.
 	Extranonce1 []byte
+	en2Size     int
 	flags       uint8
 	mask        uint32
 	// diff is what the miner was last told; next what it is told with the

@@ -414,3 +414,29 @@ func TestReopenReplaysDifficultySteps(t *testing.T) {
 		t.Errorf("%d steps kept, want %d", len(updates)+1, maxSteps)
 	}
 }
+
+func TestExtranonce2SizeWithinTheCoreSlot(t *testing.T) {
+	for _, tc := range []struct {
+		size     int
+		en1      string
+		en2      int
+		submitEn string
+	}{
+		{4, "0100000100000000", 4, "0000a1b2"}, // rental services: the rest pads extranonce1
+		{0, "01000001", 8, "00000000000000a1"},  // 0 is the whole slot
+		{12, "01000001", 8, "00000000000000a1"}, // more than the slot is the slot
+	} {
+		cfg := testConfig()
+		cfg.Extranonce2Size = tc.size
+		h := newHarness(t, cfg)
+		want := `{"id":1,"result":[[["mining.set_difficulty","` + tc.en1 + `"],["mining.notify","` + tc.en1 + `"]],"` + tc.en1 + `",` +
+			string(rune('0'+tc.en2)) + `],"error":null}`
+		expect(t, h.send(`{"id":1,"method":"mining.subscribe","params":[]}`), want)
+		h.send(`{"id":2,"method":"mining.authorize","params":["w","x"]}`)
+		h.authOK()
+		h.send(`{"id":3,"method":"mining.submit","params":["w","1a","` + tc.submitEn + `","6543210f","1d00ffff"]}`)
+		if len(h.up.submits) != 1 {
+			t.Errorf("size %d: extranonce2 %s refused", tc.size, tc.submitEn)
+		}
+	}
+}

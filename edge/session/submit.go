@@ -22,7 +22,7 @@ func (s *Session) submit(out []byte, r *stratum.Request, now time.Time) []byte {
 	if err != nil || !s.up.Known(wire.JobID(job)) {
 		return stratum.AppendError(out, r.ID, 21, "Job not found")
 	}
-	en2, err := stratum.HexBytes(sub.Extranonce2, s.cfg.Extranonce2Size)
+	en2, err := stratum.HexBytes(sub.Extranonce2, s.en2Size)
 	if err != nil {
 		return s.malformed(out, r.ID, "extranonce2 must be the size given at subscribe", now)
 	}

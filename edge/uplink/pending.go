@@ -51,6 +51,13 @@ func (r *ring) reset() []entry {
 	return left
 }
 
+// inFlight is how many submits went out unanswered.
+func (r *ring) inFlight() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return int(r.next - r.done)
+}
+
 // room is how many more submits may go out.
 func (r *ring) room() int {
 	r.mu.Lock()

@@ -134,6 +134,10 @@ func (u *Uplink) Counters() *Counters { return &u.stats }
 // Spooled is how many submits wait for the link.
 func (u *Uplink) Spooled() int { return int(u.spoolLen.Load()) }
 
+// InFlight is how many submits have no verdict yet: queued, spooled or
+// sent. A draining edge waits for it to reach zero.
+func (u *Uplink) InFlight() int { return len(u.in) + u.Spooled() + u.pending.inFlight() }
+
 // Up reports whether the link to the core is up.
 func (u *Uplink) Up() bool { return u.up.Load() }
 
