@@ -2,9 +2,9 @@ package server
 
 import (
 	"crypto/tls"
-	"time"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/panjf2000/gnet/v2"
 	"github.com/stratapool/strata/edge/session"

@@ -28,7 +28,7 @@ type Config struct {
 	// TimerPeriod is how often each connection's idle timeout and vardiff
 	// window are checked (default 5 s).
 	TimerPeriod time.Duration
-	Log   *slog.Logger
+	Log         *slog.Logger
 }
 
 // listener is a configured port, as the server uses it.

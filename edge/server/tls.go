@@ -19,7 +19,7 @@ const (
 	handshakeTimeout = 10 * time.Second
 	// writeTimeout bounds one write to a TLS miner; a miner that reads
 	// nothing for this long is a slow reader.
-	writeTimeout = 30 * time.Second
+	writeTimeout  = 30 * time.Second
 	tlsReadBuffer = 4096
 )
 

@@ -422,7 +422,7 @@ func TestExtranonce2SizeWithinTheCoreSlot(t *testing.T) {
 		en2      int
 		submitEn string
 	}{
-		{4, "0100000100000000", 4, "0000a1b2"}, // rental services: the rest pads extranonce1
+		{4, "0100000100000000", 4, "0000a1b2"},  // rental services: the rest pads extranonce1
 		{0, "01000001", 8, "00000000000000a1"},  // 0 is the whole slot
 		{12, "01000001", 8, "00000000000000a1"}, // more than the slot is the slot
 	} {
