@@ -139,7 +139,7 @@ func (w *worker) judge(p *part) {
 		p.credits = append(p.credits, share.Credit{
 			Edge: b.e.id, Session: sess.ID, Address: sess.Address, Worker: sess.Worker,
 			Difficulty: res.Credit, HashDifficulty: res.HashDifficulty,
-			Job: res.Job.ID, Height: res.Job.Height, Block: res.Verdict == wire.VerdictBlock, Time: now,
+			Job: res.Job.ID, Height: res.Job.Height, Block: res.Verdict == wire.VerdictBlock, Time: now, Hash: res.Hash,
 		})
 	}
 	b.mu.Lock()

@@ -1,6 +1,7 @@
 package share
 
 import (
+	"github.com/stratapool/strata/core/chain"
 	"time"
 
 	"github.com/stratapool/strata/wire"
@@ -22,4 +23,7 @@ type Credit struct {
 	Height         uint32
 	Block          bool
 	Time           time.Time
+	// Hash is the share's header hash: it names the share, so the
+	// accounts keep each share once even when an edge replays it.
+	Hash chain.Hash
 }

@@ -96,6 +96,9 @@ func New(cfg Config) (*Server, error) {
 // Counters are the server's totals.
 func (s *Server) Counters() *Counters { return &s.stats }
 
+// CurrentJob is the newest job from the core, or nil.
+func (s *Server) CurrentJob() *session.Job { return s.job.Load() }
+
 // Uplink is the server's link to the core.
 func (s *Server) Uplink() *uplink.Uplink { return s.up }
 
