@@ -18,21 +18,37 @@ trap 'rm -rf "$tmp"' EXIT
 sets=(
 	"wire;./wire;^(BenchmarkSubmitBatch|BenchmarkSubmitBatchRandomExtranonce2|BenchmarkVerdictBatch|BenchmarkSealedSubmitFrame)\$;;wire v1: a SUBMIT batch of 256 realistic records encoded and decoded (bytes/submit, ns/submit), the worst case of random extranonce2, VERDICT batches, and a whole sealed frame (AES-256-GCM) of 256 submits written and read"
 	"jobs;./core/job ./core/work;^(BenchmarkTemplateToJob|BenchmarkZMQToJob)\$;-benchtime=1s;core jobs: BenchmarkTemplateToJob builds a job from a 4,000-transaction template (witness commitment, merkle branch, coinbase parts); BenchmarkZMQToJob is the time from a Bitcoin Core-format hashblock notification to the new job handed to the link layer, against a btcd regtest node (getblocktemplate, parsing, job, validator), one block per iteration"
+	"edge;./edge/stratum;^BenchmarkParseSubmit\$;-benchtime=1s;edge/stratum: a 6-parameter mining.submit line parsed on the zero-allocation path"
+	"edge;./e2e;^(BenchmarkEdge|BenchmarkLoopbackFanoutFloor)\$;-benchtime=30x;the edge alone in this process, the core and 10,000 miners in a helper process, btcd beside: user-space memory per idle authorized miner (Go heap and stacks after GC), and each new job (a block mined on btcd) from its JOB frame to the last miner's write, with the miners reading as jobs come (live) or their process stopped during the fan-out (paused: the edge's own cost); the floor: one write(2) of a notify-sized line to each of 9,000 loopback sockets, scaled to 10,000, nobody reading"
 	"share;./core/share ./core/block ./core/share/sha256x;^(BenchmarkValidate|BenchmarkValidateKernel|BenchmarkBlockHandoff|BenchmarkBlock16|BenchmarkBlock16Const|BenchmarkBlock8|BenchmarkSHANISingle|BenchmarkCompressGeneric)\$;-benchtime=1s;share validation on the issue's fixture (250-byte coinbase, 12-step merkle branch, 6-parameter submits from 1,000 sessions, every share fresh): single lane (sha256-simd, SHA-NI), batches of 256 on the best kernel, all cores (each owning its sessions), the batch path on each kernel; the kernels per lane-compression; verdict to submitblock against btcd"
 )
 
 want=("$@")
 mkdir -p bench/results
+# A set may have several entries (different flags); they share one file.
+declare -A cmds whats
+order=()
 for entry in "${sets[@]}"; do
 	IFS=';' read -r name pkg regex flags what <<<"$entry"
 	if [ ${#want[@]} -gt 0 ] && [[ ! " ${want[*]} " == *" $name "* ]]; then
 		continue
 	fi
-	out="bench/results/$name.txt"
 	raw="$tmp/$name"
 	cmd="go test -run '^\$' -bench '$regex' -benchmem -count $count $flags $pkg"
 	echo "bench: $name: $cmd"
-	eval "$cmd" | tee "$raw"
+	eval "$cmd" | tee -a "$raw"
+	if [ -z "${cmds[$name]:-}" ]; then
+		order+=("$name")
+		cmds[$name]="$cmd"
+		whats[$name]="$what"
+	else
+		cmds[$name]+=$'\n         '"$cmd"
+		whats[$name]+=$'\n\n'"$what"
+	fi
+done
+for name in "${order[@]}"; do
+	out="bench/results/$name.txt"
+	raw="$tmp/$name"
 	notes=""
 	if [ -f "$out" ] && grep -q '^## notes' "$out"; then
 		notes=$(sed -n '/^## notes/,$p' "$out")
@@ -40,9 +56,9 @@ for entry in "${sets[@]}"; do
 	{
 		echo "# $name"
 		echo
-		echo "$what"
+		echo "${whats[$name]}"
 		echo
-		echo "command: $cmd"
+		echo "command: ${cmds[$name]}"
 		echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		echo "go:      $(go env GOVERSION) $(go env GOOS)/$(go env GOARCH)"
 		echo "cpu:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(grep -m1 -o -w 'sha_ni\|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' ')"

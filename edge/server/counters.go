@@ -17,5 +17,7 @@ type Counters struct {
 	// NotifyMicros is the last job's fan-out: from its arrival to the last
 	// write, in microseconds.
 	NotifyMicros atomic.Uint64
-	Jobs         atomic.Uint64
+	// Jobs counts jobs received; Fanouts those written to every miner.
+	Jobs    atomic.Uint64
+	Fanouts atomic.Uint64
 }

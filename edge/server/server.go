@@ -352,6 +352,7 @@ func (s *Server) Job(w *wire.Job) {
 	go func() {
 		wg.Wait()
 		s.stats.NotifyMicros.Store(uint64(time.Since(start).Microseconds()))
+		s.stats.Fanouts.Add(1)
 	}()
 }
 
