@@ -65,7 +65,7 @@ func TestBanAfterInvalidShares(t *testing.T) {
 // the network's.
 func lowDifficultyShare(t *testing.T, c *miner.Client, n uint64) miner.Share {
 	t.Helper()
-	j, _, d := c.Work()
+	j, d := waitWork(t, c)
 	target, _ := miner.TargetFor(d)
 	network, _ := miner.TargetFromBits(j.Bits)
 	en2 := miner.Extranonce2(n, c.Extranonce2Size)

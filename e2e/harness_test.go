@@ -351,3 +351,21 @@ func search(t *testing.T, c *miner.Client, n uint64, notBlock bool) miner.Share 
 }
 
 func tlsErrorReason() wire.CloseReason { return wire.CloseTLSError }
+
+// waitWork waits for the client's first job and difficulty.
+func waitWork(t *testing.T, c *miner.Client) (*miner.Job, float64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if j, _, d := c.Work(); j != nil && d > 0 {
+			return j, d
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no work")
+		}
+		select {
+		case <-c.Updates():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
