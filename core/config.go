@@ -26,6 +26,18 @@ type Config struct {
 	Link     LinkConfig     `toml:"link"`
 	Nodes    []NodeConfig   `toml:"node"`
 	Stats    StatsConfig    `toml:"stats"`
+	Accounts AccountsConfig `toml:"accounts"`
+}
+
+// AccountsConfig is where shares, statistics, blocks and balances are kept.
+type AccountsConfig struct {
+	Store        string        `toml:"store" help:"sqlite (a file in data_dir) or postgres"`
+	SQLitePath   string        `toml:"sqlite_path" help:"the SQLite file (default: accounts.db in data_dir)"`
+	PostgresURL  string        `toml:"postgres_url" secret:"true" help:"postgres://user:password@host:port/db for the postgres store"`
+	PPLNSWindow  float64       `toml:"pplns_window" help:"PPLNS window in multiples of the network difficulty"`
+	Maturity     int64         `toml:"maturity" help:"confirmations before a found block's reward is credited"`
+	KeepShares   time.Duration `toml:"keep_shares" help:"how long share batches are kept once every found block is split"`
+	ReplayWindow time.Duration `toml:"replay_window" help:"after a restart, shares committed this long before it are not credited again when an edge replays them"`
 }
 
 // PoolConfig says whom blocks pay and what goes into the coinbase.
@@ -98,6 +110,8 @@ func DefaultConfig() Config {
 		Template: TemplateConfig{Refresh: 30 * time.Second, MaxAge: 2 * time.Minute},
 		Link:     LinkConfig{Listen: DefaultLinkListen, PingInterval: 5 * time.Second},
 		Stats:    StatsConfig{Listen: DefaultStatsListen},
+		Accounts: AccountsConfig{Store: "sqlite", PPLNSWindow: 2, Maturity: 100, KeepShares: 72 * time.Hour,
+			ReplayWindow: 30 * time.Second},
 	}
 	var n NodeConfig
 	n.SetDefaults()
@@ -208,6 +222,28 @@ func (c *Config) validate(haveKeys bool) error {
 		if err := checkHostPort(c.Stats.Listen); err != nil {
 			add("stats.listen", "%v", err)
 		}
+	}
+	a := c.Accounts
+	switch a.Store {
+	case "sqlite":
+	case "postgres":
+		if u, err := url.Parse(a.PostgresURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			add("accounts.postgres_url", "want postgres://user:password@host:port/database for the postgres store")
+		}
+	default:
+		add("accounts.store", "want sqlite or postgres, got %q", a.Store)
+	}
+	if a.PPLNSWindow <= 0 || a.PPLNSWindow > 100 {
+		add("accounts.pplns_window", "must be above 0 and at most 100, got %g", a.PPLNSWindow)
+	}
+	if a.Maturity < 1 || a.Maturity > 10_000 {
+		add("accounts.maturity", "must be 1 to 10000, got %d", a.Maturity)
+	}
+	if a.KeepShares < time.Hour {
+		add("accounts.keep_shares", "must be at least 1h, got %s", a.KeepShares)
+	}
+	if a.ReplayWindow < time.Second || a.ReplayWindow > time.Hour {
+		add("accounts.replay_window", "must be between 1s and 1h, got %s", a.ReplayWindow)
 	}
 	return errors.Join(errs...)
 }

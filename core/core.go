@@ -12,7 +12,9 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
+	"github.com/stratapool/strata/core/account"
 	"github.com/stratapool/strata/core/block"
 	"github.com/stratapool/strata/core/chain"
 	"github.com/stratapool/strata/core/job"
@@ -32,8 +34,8 @@ type Options struct {
 	Listener net.Listener
 	// Software names the build in the edges' logs.
 	Software string
-	// Accounts keep the credits of accepted shares; a share's verdict
-	// goes back only once they are durable.
+	// Accounts, if set, replace the configured store (tests that watch
+	// the credits).
 	Accounts link.Accounts
 }
 
@@ -49,6 +51,8 @@ type Core struct {
 	Journal   *block.Journal
 	Link      *link.Server
 	Archive   *job.Archive
+	// Accounts keep the credits; nil when Options.Accounts replaced them.
+	Accounts *account.Accounts
 	// archiveQueue carries new jobs to the archive's writer.
 	archiveQueue chan *job.Job
 }
@@ -106,6 +110,18 @@ func New(cfg Config, opts Options) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
+	accounts := opts.Accounts
+	if accounts == nil {
+		if c.Accounts, err = openAccounts(cfg, log, c); err != nil {
+			return nil, err
+		}
+		accounts = c.Accounts
+		defer func() {
+			if c.listener == nil { // New failed after opening the store
+				c.Accounts.Store().Close()
+			}
+		}()
+	}
 	if c.Journal, err = block.OpenJournal(filepath.Join(cfg.DataDir, "blocks.jsonl")); err != nil {
 		return nil, fmt.Errorf("%w: check data_dir", err)
 	}
@@ -118,7 +134,12 @@ func New(cfg Config, opts Options) (*Core, error) {
 			return out
 		},
 		Journal: c.Journal, Log: log.With("part", "blocks"), Rejected: c.Validator.ReleaseBlock,
-		Done: func(block.Record) { c.Nodes.Refresh() },
+		Done: func(r block.Record) {
+			c.Nodes.Refresh()
+			if c.Accounts != nil {
+				c.Accounts.BlockSubmitted(r.Hash, r.Height, blockStatus(r.Status), r.Reason)
+			}
+		},
 	})
 
 	keys := opts.Keys
@@ -138,7 +159,8 @@ func New(cfg Config, opts Options) (*Core, error) {
 		Extranonce1Size: extranonce1Size, Extranonce2Size: cfg.Pool.Extranonce2Size,
 		Network: cfg.Network, Mode: cfg.Pool.Mode, Validator: c.Validator, Submitter: c.Submitter,
 		Registry: registry, Ready: func() bool { return c.Work.State().Ready() },
-		Software: opts.Software, Log: log.With("part", "link"), Accounts: opts.Accounts,
+		Software: opts.Software, Log: log.With("part", "link"), Accounts: accounts,
+		Rejected: c.rejected,
 	})
 	if err != nil {
 		return nil, err
@@ -156,7 +178,7 @@ func New(cfg Config, opts Options) (*Core, error) {
 			c.Link.SetWorkState(wire.WorkState{Reason: s.Reason, Detail: s.Detail})
 		},
 		Nodes: func() []node.Status { return c.Nodes.Statuses() }, MaxAge: cfg.Template.MaxAge,
-		Log: log.With("part", "work"),
+		Store: c.storeHealthy, Log: log.With("part", "work"),
 	})
 	c.Nodes = node.NewSet(node.SetConfig{
 		Nodes: specs, Refresh: cfg.Template.Refresh, Log: log.With("part", "nodes"),
@@ -186,12 +208,13 @@ func (c *Core) LinkAddr() net.Addr { return c.listener.Addr() }
 // Run runs the core until ctx ends.
 func (c *Core) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
+	errs := make(chan error, 5)
 	for _, run := range []func(context.Context) error{
 		c.Nodes.Run,
 		c.Work.Run,
 		func(ctx context.Context) error { return c.Link.Serve(ctx, c.listener) },
 		c.archiveJobs,
+		c.runAccounts,
 	} {
 		wg.Go(func() {
 			if err := run(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -210,7 +233,116 @@ func (c *Core) Run(ctx context.Context) error {
 	if cerr := c.Journal.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
+	if c.Accounts != nil {
+		if cerr := c.Accounts.Store().Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}
 	return err
+}
+
+// runAccounts commits credits until ctx ends; the link stops first, so
+// the last batches are answered.
+func (c *Core) runAccounts(ctx context.Context) error {
+	if c.Accounts == nil {
+		return nil
+	}
+	return c.Accounts.Run(ctx)
+}
+
+func (c *Core) rejected(rejects []share.Credit) {
+	if c.Accounts != nil {
+		c.Accounts.Rejected(rejects)
+	}
+}
+
+func (c *Core) storeHealthy() (bool, string) {
+	if c.Accounts == nil {
+		return true, ""
+	}
+	return c.Accounts.Healthy()
+}
+
+// openAccounts opens the configured store and the accounts on it.
+func openAccounts(cfg Config, log *slog.Logger, c *Core) (*account.Accounts, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var st account.Store
+	var err error
+	switch cfg.Accounts.Store {
+	case "postgres":
+		st, err = account.OpenPostgres(ctx, cfg.Accounts.PostgresURL)
+		if err != nil {
+			return nil, fmt.Errorf("accounts.postgres_url: %w; check the server is up and the URL", err)
+		}
+	default:
+		path := cfg.Accounts.SQLitePath
+		if path == "" {
+			path = filepath.Join(cfg.DataDir, "accounts.db")
+		}
+		st, err = account.OpenSQLite(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("accounts.sqlite_path: %w", err)
+		}
+	}
+	a, err := account.Open(ctx, account.Config{
+		Store: st, Mode: cfg.Pool.Mode, FeePPM: int64(math.Round(cfg.Pool.FeePercent * 10_000)),
+		WindowFactor: cfg.Accounts.PPLNSWindow, ReplayWindow: cfg.Accounts.ReplayWindow,
+		KeepShares: cfg.Accounts.KeepShares, Maturity: cfg.Accounts.Maturity,
+		Chain: chainOf{c}, Log: log.With("part", "accounts"),
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// chainOf answers maturity questions from the active node.
+type chainOf struct{ c *Core }
+
+func (ch chainOf) client() (*node.Client, error) {
+	if ch.c.Nodes == nil {
+		return nil, errors.New("no node yet")
+	}
+	cl := ch.c.Nodes.Active()
+	if cl == nil {
+		return nil, errors.New("no ready node")
+	}
+	return cl, nil
+}
+
+func (ch chainOf) Height(ctx context.Context) (int64, error) {
+	cl, err := ch.client()
+	if err != nil {
+		return 0, err
+	}
+	var h int64
+	err = cl.Call(ctx, "getblockcount", nil, &h)
+	return h, err
+}
+
+func (ch chainOf) BlockHash(ctx context.Context, height int64) (string, error) {
+	cl, err := ch.client()
+	if err != nil {
+		return "", err
+	}
+	var h string
+	err = cl.Call(ctx, "getblockhash", []any{height}, &h)
+	return h, err
+}
+
+// blockStatus maps the submitter's answer to the accounts' states.
+func blockStatus(s block.Status) account.BlockStatus {
+	switch s {
+	case block.StatusAccepted:
+		return account.BlockAccepted
+	case block.StatusRejected:
+		return account.BlockRejected
+	case block.StatusOrphaned:
+		return account.BlockOrphaned
+	}
+	return account.BlockSubmitted
 }
 
 // archiveJobs writes new jobs to the archive, off the path to the miners.

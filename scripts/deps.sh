@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need that Go does not bring:
-# libzmq (for the ZMQ hashblock subscriber, through cgo) and pkg-config.
+# libzmq (for the ZMQ hashblock subscriber, through cgo), pkg-config, and
+# PostgreSQL's server for the accounts tests (internal/pgtest runs a
+# throwaway cluster of it; nothing is left running).
 # As root it uses apt-get; otherwise it says what to install.
 set -euo pipefail
 
@@ -9,6 +11,9 @@ command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if ! pkg-config --exists libzmq 2>/dev/null; then
 	missing+=(libzmq3-dev)
+fi
+if ! command -v postgres >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+	missing+=(postgresql)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
@@ -28,3 +33,7 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+	# The package starts a cluster of its own; the tests run theirs.
+	service postgresql stop >/dev/null 2>&1 || true
+fi

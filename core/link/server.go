@@ -46,6 +46,9 @@ type Config struct {
 	// Accounts commit credits before verdicts go out; Stats see them after.
 	Accounts Accounts
 	Stats    func([]share.Credit)
+	// Rejected, if set, sees the rejected shares of each batch (their
+	// Verdict says why), for the statistics.
+	Rejected func([]share.Credit)
 	Registry *Registry
 	// Ready reports whether sessions may be authorized (the gate).
 	Ready    func() bool

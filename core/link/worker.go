@@ -35,7 +35,9 @@ type batch struct {
 	verdict  wire.VerdictBatch
 	parts    []part
 	credits  []share.Credit
-	mu       sync.Mutex // guards left
+	// creditIdx is where each credit's share sits in the batch.
+	creditIdx []int32
+	mu        sync.Mutex // guards left
 	left     int
 	received time.Time
 }
@@ -47,6 +49,9 @@ type part struct {
 	items   []share.Item
 	results []share.Result
 	credits []share.Credit
+	// creditIdx is where each credit's share sits in the batch.
+	creditIdx []int32
+	rejects   []share.Credit
 }
 
 var batches = sync.Pool{New: func() any { return new(batch) }}
@@ -127,20 +132,37 @@ func (w *worker) judge(p *part) {
 	p.results = resize(p.results, len(p.items))
 	w.bc.Check(p.items, now, p.results)
 	w.bc.Flush()
-	p.credits = p.credits[:0]
+	p.credits, p.creditIdx, p.rejects = p.credits[:0], p.creditIdx[:0], p.rejects[:0]
 	for j := range p.results {
 		res := &p.results[j]
 		b.verdict.Verdicts[p.idx[j]] = res.Verdict
 		w.s.stats.Verdicts[res.Verdict].Add(1)
+		sess := p.items[j].Session
 		if !res.Verdict.Accepted() {
+			if sess != nil && w.s.cfg.Rejected != nil {
+				c := share.Credit{Edge: b.e.id, Session: sess.ID, Address: sess.Address, Worker: sess.Worker,
+					Time: now, Verdict: res.Verdict}
+				if n := len(sess.Steps); n > 0 {
+					c.Difficulty = sess.Steps[n-1].Difficulty
+				}
+				p.rejects = append(p.rejects, c)
+			}
 			continue
 		}
-		sess := p.items[j].Session
-		p.credits = append(p.credits, share.Credit{
+		c := share.Credit{
 			Edge: b.e.id, Session: sess.ID, Address: sess.Address, Worker: sess.Worker,
 			Difficulty: res.Credit, HashDifficulty: res.HashDifficulty,
 			Job: res.Job.ID, Height: res.Job.Height, Block: res.Verdict == wire.VerdictBlock, Time: now, Hash: res.Hash,
-		})
+			Verdict: res.Verdict,
+		}
+		if c.Block {
+			c.Reward, c.Fee, c.NetworkDifficulty = res.Job.CoinbaseValue, res.Job.PoolFee, res.Job.NetworkDifficulty
+		}
+		p.credits = append(p.credits, c)
+		p.creditIdx = append(p.creditIdx, p.idx[j])
+	}
+	if len(p.rejects) > 0 {
+		w.s.cfg.Rejected(p.rejects)
 	}
 	b.mu.Lock()
 	b.left--
@@ -153,9 +175,10 @@ func (w *worker) judge(p *part) {
 
 // commit makes a batch's credits durable, then sends its verdicts.
 func (s *Server) commit(b *batch) {
-	b.credits = b.credits[:0]
+	b.credits, b.creditIdx = b.credits[:0], b.creditIdx[:0]
 	for i := range b.parts {
 		b.credits = append(b.credits, b.parts[i].credits...)
+		b.creditIdx = append(b.creditIdx, b.parts[i].creditIdx...)
 	}
 	if len(b.credits) == 0 || s.cfg.Accounts == nil {
 		s.answer(b, nil)
@@ -176,6 +199,12 @@ func (s *Server) answer(b *batch, err error) {
 			}
 		}
 	} else {
+		// Shares the accounts already held (replays after a restart).
+		for i := range b.credits {
+			if b.credits[i].Verdict == wire.VerdictDuplicate {
+				b.verdict.Verdicts[b.creditIdx[i]] = wire.VerdictDuplicate
+			}
+		}
 		s.stats.Credits.Add(uint64(len(b.credits)))
 		if s.cfg.Stats != nil && len(b.credits) > 0 {
 			s.cfg.Stats(b.credits)

@@ -37,7 +37,10 @@ type Config struct {
 	Nodes func() []node.Status
 	// MaxAge closes the gate when the newest template is older.
 	MaxAge time.Duration
-	Log    *slog.Logger
+	// Store, if set, reports whether the accounts can commit: work that
+	// cannot be credited is not handed out.
+	Store func() (ok bool, detail string)
+	Log   *slog.Logger
 }
 
 // Manager turns templates into jobs and keeps the gate.
@@ -116,6 +119,11 @@ func (m *Manager) Evaluate() {
 	}
 	m.mu.Lock()
 	next := gate(statuses, m.fetchedAt, m.last != nil, m.cfg.MaxAge, time.Now())
+	if m.cfg.Store != nil && next.Ready() {
+		if ok, detail := m.cfg.Store(); !ok {
+			next.Reason, next.Detail = wire.WorkStoreDown, wire.TruncateText(detail)
+		}
+	}
 	changed := next.Reason != m.state.Reason || next.Detail != m.state.Detail
 	if changed {
 		if next.Reason == m.state.Reason {

@@ -1,0 +1,368 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stratapool/strata/core/chain"
+	"github.com/stratapool/strata/core/job"
+	"github.com/stratapool/strata/core/share"
+	"github.com/stratapool/strata/wire"
+)
+
+// running is Accounts with Run under way.
+type running struct {
+	*Accounts
+	stop func()
+}
+
+func start(t testing.TB, cfg Config) *running {
+	t.Helper()
+	a, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.Run(ctx); close(done) }()
+	var once sync.Once
+	r := &running{a, func() { once.Do(func() { cancel(); <-done }) }}
+	t.Cleanup(r.stop)
+	return r
+}
+
+func sqliteStore(t testing.TB) (Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "accounts.db")
+	st, err := OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, path
+}
+
+func credit(n int, worker string, d float64) share.Credit {
+	var h chain.Hash
+	h[0], h[1], h[2], h[3] = byte(n), byte(n>>8), byte(n>>16), byte(n>>24)
+	return share.Credit{Edge: 1, Session: 5, Address: "bcrt1q" + worker, Worker: "bcrt1q" + worker + ".rig",
+		Difficulty: d, HashDifficulty: d * 2, Job: 9, Height: 100, Time: time.Now(), Hash: h, Verdict: wire.VerdictAccepted}
+}
+
+// commit sends credits and waits for the answer.
+func commit(a *Accounts, credits []share.Credit) error {
+	done := make(chan error, 1)
+	a.Commit(credits, func(err error) { done <- err })
+	return <-done
+}
+
+func storedShares(t testing.TB, st Store) map[chain.Hash]int {
+	t.Helper()
+	out := map[chain.Hash]int{}
+	err := st.BatchesSince(context.Background(), time.Time{}, func(b *Batch) error {
+		return DecodeShares(b.Data, b.Time, func(s *Share) bool { out[s.Hash]++; return true })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestCommitsAreGroupedAndDurable(t *testing.T) {
+	st, _ := sqliteStore(t)
+	a := start(t, Config{Store: st})
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for r := range 200 {
+		wg.Go(func() {
+			var cs []share.Credit
+			for i := range 10 {
+				cs = append(cs, credit(r*10+i, fmt.Sprint("w", r%7), 4))
+			}
+			errs <- commit(a.Accounts, cs)
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	commits, credited, failures, _ := a.Counters()
+	if credited != 2000 || failures != 0 {
+		t.Fatalf("credited %d, failures %d", credited, failures)
+	}
+	if commits >= 200 {
+		t.Errorf("%d transactions for 200 commits: not grouped", commits)
+	}
+	t.Logf("200 commits in %d transactions", commits)
+	got := storedShares(t, st)
+	if len(got) != 2000 {
+		t.Fatalf("%d shares stored", len(got))
+	}
+	ws, _ := st.Workers(context.Background())
+	if len(ws) != 7 {
+		t.Errorf("%d workers", len(ws))
+	}
+	if p := a.Pool(time.Now()); p.Accepted != 2000 || p.Workers != 7 || p.Hashrate5m <= 0 {
+		t.Errorf("pool view %+v", p)
+	}
+	page, n := a.Workers(time.Now(), 0, 3)
+	if n != 7 || len(page) != 3 || page[0].Hashrate5m < page[2].Hashrate5m {
+		t.Errorf("workers page %+v of %d", page, n)
+	}
+}
+
+// After a restart, an edge replays what it never heard back about: the
+// shares the last core committed are answered duplicate (which the edge
+// takes as accepted) and kept once; new ones are credited.
+func TestReplayAfterRestartIsNotCreditedTwice(t *testing.T) {
+	st, path := sqliteStore(t)
+	a := start(t, Config{Store: st})
+	first := []share.Credit{credit(1, "a", 1), credit(2, "a", 1), credit(3, "b", 1)}
+	if err := commit(a.Accounts, first); err != nil {
+		t.Fatal(err)
+	}
+	a.stop()
+	st.Close()
+
+	st2, err := OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	b := start(t, Config{Store: st2})
+	replay := []share.Credit{credit(2, "a", 1), credit(3, "b", 1), credit(4, "b", 1)}
+	if err := commit(b.Accounts, replay); err != nil {
+		t.Fatal(err)
+	}
+	if replay[0].Verdict != wire.VerdictDuplicate || replay[1].Verdict != wire.VerdictDuplicate || replay[2].Verdict != wire.VerdictAccepted {
+		t.Errorf("verdicts %v %v %v", replay[0].Verdict, replay[1].Verdict, replay[2].Verdict)
+	}
+	for h, n := range storedShares(t, st2) {
+		if n != 1 {
+			t.Errorf("share %x stored %d times", h[:4], n)
+		}
+	}
+	if n := len(storedShares(t, st2)); n != 4 {
+		t.Errorf("%d shares stored, want 4", n)
+	}
+	// Past the replay window the guard is gone: the validator's own
+	// duplicate sets do the job within a core's life.
+	if len(b.replay) == 0 {
+		t.Error("no replay guard after a restart")
+	}
+}
+
+// The store goes away: commits fail (their shares are not acknowledged),
+// the accounts say why, and they come back with the store.
+func TestStoreDownStopsCreditingLoudly(t *testing.T) {
+	url := postgresURL(t)
+	st, err := OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := start(t, Config{Store: st})
+	if err := commit(a.Accounts, []share.Credit{credit(1, "a", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := pg.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restarted := false
+	defer func() {
+		if !restarted {
+			pg.Restart(ctx)
+		}
+	}()
+	if err := commit(a.Accounts, []share.Credit{credit(2, "a", 1)}); err == nil {
+		t.Fatal("a commit succeeded with the store down")
+	}
+	if ok, why := a.Healthy(); ok || why == "" {
+		t.Fatalf("healthy %v %q with the store down", ok, why)
+	}
+	if err := pg.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restarted = true
+	var last error
+	for range 50 {
+		if last = commit(a.Accounts, []share.Credit{credit(3, "a", 1)}); last == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if last != nil {
+		t.Fatalf("not back with the store: %v", last)
+	}
+	if ok, _ := a.Healthy(); !ok {
+		t.Error("still unhealthy")
+	}
+	got := storedShares(t, st)
+	if len(got) != 2 || got[credit(2, "a", 1).Hash] != 0 {
+		t.Errorf("stored %v: want shares 1 and 3, not the refused 2", got)
+	}
+}
+
+// chainAt is a main chain the test moves by hand.
+type chainAt struct {
+	mu     sync.Mutex
+	height int64
+	hashes map[int64]string
+}
+
+func (c *chainAt) Height(context.Context) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.height, nil
+}
+
+func (c *chainAt) BlockHash(_ context.Context, h int64) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hashes[h], nil
+}
+
+// A found block in pool mode: split over the window when found, paid into
+// balances once 100 deep; another block orphaned instead pays nothing.
+func TestFoundBlockSplitMaturesIntoBalances(t *testing.T) {
+	st, _ := sqliteStore(t)
+	ch := &chainAt{hashes: map[int64]string{}}
+	a := start(t, Config{Store: st, Mode: job.PoolMode, FeePPM: 10_000, WindowFactor: 2, Chain: ch})
+	// Shares of 3 addresses, then a block by c at network difficulty 5:
+	// window 10 = c 4 (the block's share) + b 3 + a 3.
+	older := []share.Credit{credit(1, "a", 3), credit(2, "a", 3), credit(3, "b", 3)}
+	if err := commit(a.Accounts, older); err != nil {
+		t.Fatal(err)
+	}
+	blk := credit(4, "c", 4)
+	blk.Block, blk.Reward, blk.NetworkDifficulty, blk.Verdict = true, 5_000_000_000, 5, wire.VerdictBlock
+	blk.Height = 101
+	if err := commit(a.Accounts, []share.Credit{blk}); err != nil {
+		t.Fatal(err)
+	}
+	hash := blk.Hash.String()
+	var splits []Split
+	for range 100 {
+		if splits, _ = st.Splits(context.Background(), hash); len(splits) > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// 50 BTC less 1% = 4,950,000,000 over c 4, b 3, a 3 of 10.
+	want := map[string]int64{"bcrt1qc": 1_980_000_000, "bcrt1qb": 1_485_000_000, "bcrt1qa": 1_485_000_000}
+	if len(splits) != 3 {
+		t.Fatalf("splits %+v", splits)
+	}
+	for _, sp := range splits {
+		if sp.Amount != want[sp.Address] {
+			t.Errorf("%s: %d, want %d", sp.Address, sp.Amount, want[sp.Address])
+		}
+	}
+	a.BlockSubmitted(hash, 101, BlockAccepted, "")
+	// Not yet deep enough: nothing paid.
+	ch.mu.Lock()
+	ch.height, ch.hashes[101] = 150, hash
+	ch.mu.Unlock()
+	a.call(func(*Write) { a.checkMaturity(context.Background(), time.Now()) })
+	waitFor(t, func() bool {
+		b, _ := st.BlocksWithStatus(context.Background(), BlockAccepted)
+		return len(b) == 1 && b[0].Confirmations == 50
+	})
+	if b, _ := st.Balances(context.Background(), 0, 10); len(b) != 3 || b[0].Amount != 0 || b[0].Immature != 1_980_000_000 {
+		t.Errorf("balances while maturing %+v", b)
+	}
+	ch.mu.Lock()
+	ch.height = 200
+	ch.mu.Unlock()
+	a.call(func(*Write) { a.checkMaturity(context.Background(), time.Now()) })
+	waitFor(t, func() bool {
+		b, _ := st.BlocksWithStatus(context.Background(), BlockConfirmed)
+		return len(b) == 1
+	})
+	bal, _ := st.Balances(context.Background(), 0, 10)
+	var total int64
+	for _, b := range bal {
+		total += b.Amount
+		if b.Amount != want[b.Address] || b.Immature != 0 {
+			t.Errorf("balance %+v", b)
+		}
+	}
+	if total != 4_950_000_000 {
+		t.Errorf("paid %d in all", total)
+	}
+
+	// A second block the chain does not keep.
+	orphan := credit(5, "a", 4)
+	orphan.Block, orphan.Reward, orphan.NetworkDifficulty, orphan.Height = true, 5_000_000_000, 5, 201
+	if err := commit(a.Accounts, []share.Credit{orphan}); err != nil {
+		t.Fatal(err)
+	}
+	a.BlockSubmitted(orphan.Hash.String(), 201, BlockAccepted, "")
+	ch.mu.Lock()
+	ch.height, ch.hashes[201] = 210, "someone else's"
+	ch.mu.Unlock()
+	a.call(func(*Write) { a.checkMaturity(context.Background(), time.Now()) })
+	waitFor(t, func() bool {
+		b, _ := st.BlocksWithStatus(context.Background(), BlockOrphaned)
+		return len(b) == 1
+	})
+	bal2, _ := st.Balances(context.Background(), 0, 10)
+	for _, b := range bal2 {
+		if b.Amount != want[b.Address] || b.Immature != 0 {
+			t.Errorf("an orphan changed a balance: %+v", b)
+		}
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for range 200 {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("condition not met in 2s")
+}
+
+func TestRejectionsCountInTheStatistics(t *testing.T) {
+	st, _ := sqliteStore(t)
+	a := start(t, Config{Store: st})
+	if err := commit(a.Accounts, []share.Credit{credit(1, "a", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	rej := credit(2, "a", 2)
+	rej.Verdict = wire.VerdictLowDifficulty
+	a.Rejected([]share.Credit{rej, rej})
+	v, minutes, ok := a.Worker(time.Now(), "bcrt1qa.rig")
+	if !ok || v.Rejected != 2 || v.RejectReason["low_difficulty"] != 2 || len(minutes) != 1 || minutes[0].Rejected != 4 {
+		t.Fatalf("worker %+v minutes %+v", v, minutes)
+	}
+	// Within a couple of seconds the minute is in the store.
+	waitFor2(t, 3*time.Second, func() bool {
+		ms, _ := st.Minutes(context.Background(), 1, time.Time{})
+		return len(ms) == 1 && ms[0].RejectedCount == 2 && ms[0].AcceptedCount == 1
+	})
+	if p := a.Pool(time.Now()); p.RejectsByReason["low_difficulty"] != 2 {
+		t.Errorf("pool rejects %+v", p.RejectsByReason)
+	}
+}
+
+func waitFor2(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met in %s", d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

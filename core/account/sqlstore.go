@@ -1,0 +1,493 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// sqlStore is the Store on database/sql; a dialect holds what SQLite and
+// PostgreSQL do differently.
+type sqlStore struct {
+	db *sql.DB
+	d  dialect
+}
+
+type dialect struct {
+	name string
+	// migrations are the schema's versions, in order; each runs once.
+	migrations []string
+	// placeholders turns ? into the driver's form.
+	placeholders func(string) string
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func (s *sqlStore) q(query string) string { return s.d.placeholders(query) }
+
+// migrate brings the schema up to date, one version per transaction.
+func (s *sqlStore) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("account: %s: schema: %w", s.d.name, err)
+	}
+	var v int
+	err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+			return fmt.Errorf("account: %s: schema: %w", s.d.name, err)
+		}
+	case err != nil:
+		return fmt.Errorf("account: %s: schema: %w", s.d.name, err)
+	}
+	if v > len(s.d.migrations) {
+		return fmt.Errorf("account: %s: the database is at schema version %d, newer than this build knows (%d)", s.d.name, v, len(s.d.migrations))
+	}
+	for i := v; i < len(s.d.migrations); i++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("account: %s: migration %d: %w", s.d.name, i+1, err)
+		}
+		for _, stmt := range strings.Split(s.d.migrations[i], ";\n") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("account: %s: migration %d: %w", s.d.name, i+1, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE schema_version SET version = ?`), i+1); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("account: %s: migration %d: %w", s.d.name, i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("account: %s: migration %d: %w", s.d.name, i+1, err)
+		}
+	}
+	return nil
+}
+
+// Write applies w in one transaction.
+func (s *sqlStore) Write(ctx context.Context, w *Write) error {
+	if w.empty() {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("account: %s: begin: %w", s.d.name, err)
+	}
+	if err := s.write(ctx, tx, w); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("account: %s: write: %w", s.d.name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("account: %s: commit: %w", s.d.name, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) write(ctx context.Context, tx *sql.Tx, w *Write) error {
+	exec := func(query string, rows int, args func(i int) []any) error {
+		if rows == 0 {
+			return nil
+		}
+		stmt, err := tx.PrepareContext(ctx, s.q(query))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i := range rows {
+			if _, err := stmt.ExecContext(ctx, args(i)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := exec(`INSERT INTO workers (id, name, address, created_ms) VALUES (?, ?, ?, ?)`, len(w.Workers), func(i int) []any {
+		x := &w.Workers[i]
+		return []any{int64(x.ID), x.Name, x.Address, ms(x.Created)}
+	}); err != nil {
+		return err
+	}
+	if err := exec(`INSERT INTO batches (id, time_ms, count, difficulty, data) VALUES (?, ?, ?, ?, ?)`, len(w.Batches), func(i int) []any {
+		x := &w.Batches[i]
+		return []any{x.ID, ms(x.Time), x.Count, x.Difficulty, x.Data}
+	}); err != nil {
+		return err
+	}
+	if err := exec(`INSERT INTO minutes (worker, minute_ms, accepted, rejected, accepted_count, rejected_count) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (worker, minute_ms) DO UPDATE SET accepted = minutes.accepted + excluded.accepted,
+		rejected = minutes.rejected + excluded.rejected, accepted_count = minutes.accepted_count + excluded.accepted_count,
+		rejected_count = minutes.rejected_count + excluded.rejected_count`, len(w.Minutes), func(i int) []any {
+		x := &w.Minutes[i]
+		return []any{int64(x.Worker), ms(x.Minute), x.Accepted, x.Rejected, x.AcceptedCount, x.RejectedCount}
+	}); err != nil {
+		return err
+	}
+	if err := exec(`INSERT INTO bests (key, worker, session, difficulty, hash, height, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET worker = excluded.worker, session = excluded.session, difficulty = excluded.difficulty,
+		hash = excluded.hash, height = excluded.height, time_ms = excluded.time_ms`, len(w.Bests), func(i int) []any {
+		x := &w.Bests[i]
+		return []any{x.Key, int64(x.Worker), int64(x.Session), x.Difficulty, x.Hash, int64(x.Height), ms(x.Time)}
+	}); err != nil {
+		return err
+	}
+	if err := exec(`INSERT INTO blocks (hash, height, worker, address, reward, fee, network_difficulty, status, confirmations, batch, idx, detail, found_ms, updated_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (hash) DO UPDATE SET status = excluded.status, confirmations = excluded.confirmations,
+		detail = excluded.detail, updated_ms = excluded.updated_ms,
+		batch = CASE WHEN excluded.batch > 0 THEN excluded.batch ELSE blocks.batch END,
+		idx = CASE WHEN excluded.batch > 0 THEN excluded.idx ELSE blocks.idx END,
+		reward = CASE WHEN excluded.reward > 0 THEN excluded.reward ELSE blocks.reward END,
+		fee = CASE WHEN excluded.reward > 0 THEN excluded.fee ELSE blocks.fee END,
+		network_difficulty = CASE WHEN excluded.reward > 0 THEN excluded.network_difficulty ELSE blocks.network_difficulty END,
+		worker = CASE WHEN excluded.reward > 0 THEN excluded.worker ELSE blocks.worker END,
+		address = CASE WHEN excluded.reward > 0 THEN excluded.address ELSE blocks.address END,
+		found_ms = CASE WHEN excluded.reward > 0 THEN excluded.found_ms ELSE blocks.found_ms END`, len(w.Blocks), func(i int) []any {
+		x := &w.Blocks[i]
+		return []any{x.Hash, int64(x.Height), x.Worker, x.Address, x.Reward, x.Fee, x.NetworkDifficulty, int(x.Status), x.Confirmations,
+			x.Batch, x.Index, x.Detail, ms(x.FoundAt), ms(x.UpdatedAt)}
+	}); err != nil {
+		return err
+	}
+	if err := exec(`INSERT INTO splits (block, address, difficulty, amount) VALUES (?, ?, ?, ?)
+		ON CONFLICT (block, address) DO UPDATE SET difficulty = excluded.difficulty, amount = excluded.amount`, len(w.Splits), func(i int) []any {
+		x := &w.Splits[i]
+		return []any{x.Block, x.Address, x.Difficulty, x.Amount}
+	}); err != nil {
+		return err
+	}
+	if err := exec(`INSERT INTO ledger (address, amount, kind, block, time_ms) VALUES (?, ?, ?, ?, ?)`, len(w.Entries), func(i int) []any {
+		x := &w.Entries[i]
+		return []any{x.Address, x.Amount, x.Kind, x.Block, ms(x.Time)}
+	}); err != nil {
+		return err
+	}
+	if err := exec(`INSERT INTO balances (address, amount, updated_ms) VALUES (?, ?, ?)
+		ON CONFLICT (address) DO UPDATE SET amount = balances.amount + excluded.amount, updated_ms = excluded.updated_ms`, len(w.Entries), func(i int) []any {
+		x := &w.Entries[i]
+		return []any{x.Address, x.Amount, ms(x.Time)}
+	}); err != nil {
+		return err
+	}
+	return exec(`INSERT INTO bans (target, reason, until_ms, time_ms) VALUES (?, ?, ?, ?)
+		ON CONFLICT (target) DO UPDATE SET reason = excluded.reason, until_ms = excluded.until_ms, time_ms = excluded.time_ms`, len(w.Bans), func(i int) []any {
+		x := &w.Bans[i]
+		return []any{x.Target, x.Reason, ms(x.Until), ms(x.Time)}
+	})
+}
+
+func (s *sqlStore) LastBatch(ctx context.Context) (int64, error) {
+	var id sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(id) FROM batches`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("account: %s: last batch: %w", s.d.name, err)
+	}
+	return id.Int64, nil
+}
+
+func scanBatches(rows *sql.Rows, fn func(*Batch) error) error {
+	defer rows.Close()
+	var b Batch
+	for rows.Next() {
+		var t int64
+		if err := rows.Scan(&b.ID, &t, &b.Count, &b.Difficulty, &b.Data); err != nil {
+			return err
+		}
+		b.Time = fromMS(t)
+		if err := fn(&b); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (s *sqlStore) BatchesSince(ctx context.Context, since time.Time, fn func(*Batch) error) error {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, time_ms, count, difficulty, data FROM batches WHERE time_ms >= ? ORDER BY id`), ms(since))
+	if err != nil {
+		return fmt.Errorf("account: %s: batches: %w", s.d.name, err)
+	}
+	if err := scanBatches(rows, fn); err != nil {
+		return fmt.Errorf("account: %s: batches: %w", s.d.name, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) BatchesBefore(ctx context.Context, id int64, limit int) ([]Batch, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, time_ms, count, difficulty, data FROM batches WHERE id <= ? ORDER BY id DESC LIMIT ?`), id, limit)
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: batches: %w", s.d.name, err)
+	}
+	var out []Batch
+	err = scanBatches(rows, func(b *Batch) error {
+		c := *b
+		c.Data = append([]byte(nil), b.Data...)
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: batches: %w", s.d.name, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) Workers(ctx context.Context) ([]Worker, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, address, created_ms FROM workers ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: workers: %w", s.d.name, err)
+	}
+	defer rows.Close()
+	var out []Worker
+	for rows.Next() {
+		var w Worker
+		var id, t int64
+		if err := rows.Scan(&id, &w.Name, &w.Address, &t); err != nil {
+			return nil, fmt.Errorf("account: %s: workers: %w", s.d.name, err)
+		}
+		w.ID, w.Created = uint32(id), fromMS(t)
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) Bests(ctx context.Context) ([]Best, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT key, worker, session, difficulty, hash, height, time_ms FROM bests ORDER BY key`)
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: bests: %w", s.d.name, err)
+	}
+	defer rows.Close()
+	var out []Best
+	for rows.Next() {
+		var b Best
+		var worker, session, height, t int64
+		if err := rows.Scan(&b.Key, &worker, &session, &b.Difficulty, &b.Hash, &height, &t); err != nil {
+			return nil, fmt.Errorf("account: %s: bests: %w", s.d.name, err)
+		}
+		b.Worker, b.Session, b.Height, b.Time = uint32(worker), uint32(session), uint32(height), fromMS(t)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) Minutes(ctx context.Context, worker uint32, since time.Time) ([]Minute, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT minute_ms, accepted, rejected, accepted_count, rejected_count FROM minutes
+		WHERE worker = ? AND minute_ms >= ? ORDER BY minute_ms`), int64(worker), ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: minutes: %w", s.d.name, err)
+	}
+	defer rows.Close()
+	var out []Minute
+	for rows.Next() {
+		m := Minute{Worker: worker}
+		var t int64
+		if err := rows.Scan(&t, &m.Accepted, &m.Rejected, &m.AcceptedCount, &m.RejectedCount); err != nil {
+			return nil, fmt.Errorf("account: %s: minutes: %w", s.d.name, err)
+		}
+		m.Minute = fromMS(t)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) AllMinutes(ctx context.Context, since time.Time, fn func(*Minute) error) error {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT worker, minute_ms, accepted, rejected, accepted_count, rejected_count FROM minutes
+		WHERE minute_ms >= ? ORDER BY minute_ms`), ms(since))
+	if err != nil {
+		return fmt.Errorf("account: %s: minutes: %w", s.d.name, err)
+	}
+	defer rows.Close()
+	var m Minute
+	for rows.Next() {
+		var worker, t int64
+		if err := rows.Scan(&worker, &t, &m.Accepted, &m.Rejected, &m.AcceptedCount, &m.RejectedCount); err != nil {
+			return fmt.Errorf("account: %s: minutes: %w", s.d.name, err)
+		}
+		m.Worker, m.Minute = uint32(worker), fromMS(t)
+		if err := fn(&m); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+const blockColumns = `hash, height, worker, address, reward, fee, network_difficulty, status, confirmations, batch, idx, detail, found_ms, updated_ms`
+
+func scanBlocks(rows *sql.Rows) ([]Block, error) {
+	defer rows.Close()
+	var out []Block
+	for rows.Next() {
+		var b Block
+		var height, status, found, updated int64
+		if err := rows.Scan(&b.Hash, &height, &b.Worker, &b.Address, &b.Reward, &b.Fee, &b.NetworkDifficulty, &status, &b.Confirmations,
+			&b.Batch, &b.Index, &b.Detail, &found, &updated); err != nil {
+			return nil, err
+		}
+		b.Height, b.Status, b.FoundAt, b.UpdatedAt = uint32(height), BlockStatus(status), fromMS(found), fromMS(updated)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) Blocks(ctx context.Context, offset, limit int) ([]Block, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+blockColumns+` FROM blocks ORDER BY found_ms DESC, height DESC LIMIT ? OFFSET ?`), limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: blocks: %w", s.d.name, err)
+	}
+	out, err := scanBlocks(rows)
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: blocks: %w", s.d.name, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) BlocksWithStatus(ctx context.Context, states ...BlockStatus) ([]Block, error) {
+	if len(states) == 0 {
+		return nil, nil
+	}
+	var in []string
+	for _, st := range states {
+		in = append(in, strconv.Itoa(int(st)))
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+blockColumns+` FROM blocks WHERE status IN (`+strings.Join(in, ",")+`) ORDER BY height`)
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: blocks: %w", s.d.name, err)
+	}
+	out, err := scanBlocks(rows)
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: blocks: %w", s.d.name, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) Splits(ctx context.Context, block string) ([]Split, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT address, difficulty, amount FROM splits WHERE block = ? ORDER BY amount DESC, address`), block)
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: splits: %w", s.d.name, err)
+	}
+	defer rows.Close()
+	var out []Split
+	for rows.Next() {
+		sp := Split{Block: block}
+		if err := rows.Scan(&sp.Address, &sp.Difficulty, &sp.Amount); err != nil {
+			return nil, fmt.Errorf("account: %s: splits: %w", s.d.name, err)
+		}
+		out = append(out, sp)
+	}
+	return out, rows.Err()
+}
+
+// immatureSQL sums the splits of blocks still maturing, per address.
+const immatureSQL = `SELECT splits.address AS address, SUM(splits.amount) AS immature FROM splits JOIN blocks ON blocks.hash = splits.block
+	WHERE blocks.status IN (0, 1) GROUP BY splits.address`
+
+func (s *sqlStore) Balances(ctx context.Context, offset, limit int) ([]Balance, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT a.address, COALESCE(b.amount, 0), COALESCE(i.immature, 0), COALESCE(b.updated_ms, 0)
+		FROM (SELECT address FROM balances UNION SELECT address FROM (`+immatureSQL+`) im) a
+		LEFT JOIN balances b ON b.address = a.address
+		LEFT JOIN (`+immatureSQL+`) i ON i.address = a.address
+		ORDER BY COALESCE(b.amount, 0) + COALESCE(i.immature, 0) DESC, a.address LIMIT ? OFFSET ?`), limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: balances: %w", s.d.name, err)
+	}
+	defer rows.Close()
+	var out []Balance
+	for rows.Next() {
+		var b Balance
+		var t int64
+		if err := rows.Scan(&b.Address, &b.Amount, &b.Immature, &t); err != nil {
+			return nil, fmt.Errorf("account: %s: balances: %w", s.d.name, err)
+		}
+		b.UpdatedAt = fromMS(t)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) Balance(ctx context.Context, address string) (Balance, error) {
+	b := Balance{Address: address}
+	var t int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT amount, updated_ms FROM balances WHERE address = ?`), address).Scan(&b.Amount, &t)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return b, fmt.Errorf("account: %s: balance: %w", s.d.name, err)
+	}
+	found := err == nil
+	b.UpdatedAt = fromMS(t)
+	var imm sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT SUM(splits.amount) FROM splits JOIN blocks ON blocks.hash = splits.block
+		WHERE blocks.status IN (0, 1) AND splits.address = ?`), address).Scan(&imm); err != nil {
+		return b, fmt.Errorf("account: %s: balance: %w", s.d.name, err)
+	}
+	b.Immature = imm.Int64
+	if !found && !imm.Valid {
+		return b, ErrNotFound
+	}
+	return b, nil
+}
+
+func (s *sqlStore) Ledger(ctx context.Context, address string, limit int) ([]LedgerEntry, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT amount, kind, block, time_ms FROM ledger WHERE address = ? ORDER BY id DESC LIMIT ?`), address, limit)
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: ledger: %w", s.d.name, err)
+	}
+	defer rows.Close()
+	var out []LedgerEntry
+	for rows.Next() {
+		e := LedgerEntry{Address: address}
+		var t int64
+		if err := rows.Scan(&e.Amount, &e.Kind, &e.Block, &t); err != nil {
+			return nil, fmt.Errorf("account: %s: ledger: %w", s.d.name, err)
+		}
+		e.Time = fromMS(t)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) Bans(ctx context.Context, now time.Time) ([]Ban, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT target, reason, until_ms, time_ms FROM bans WHERE until_ms > ? ORDER BY until_ms`), ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("account: %s: bans: %w", s.d.name, err)
+	}
+	defer rows.Close()
+	var out []Ban
+	for rows.Next() {
+		var b Ban
+		var until, t int64
+		if err := rows.Scan(&b.Target, &b.Reason, &until, &t); err != nil {
+			return nil, fmt.Errorf("account: %s: bans: %w", s.d.name, err)
+		}
+		b.Until, b.Time = fromMS(until), fromMS(t)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) Prune(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM batches WHERE time_ms < ?`), ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("account: %s: prune: %w", s.d.name, err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM bans WHERE until_ms < ?`), ms(before)); err != nil {
+		return n, fmt.Errorf("account: %s: prune bans: %w", s.d.name, err)
+	}
+	return n, nil
+}
+
+func (s *sqlStore) Close() error { return s.db.Close() }

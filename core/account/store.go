@@ -1,0 +1,199 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store keeps the accounts' tables. Write applies everything in one
+// transaction and returns once it is durable; the reads serve restarts,
+// PPLNS and the statistics API. Implementations are safe for concurrent
+// use.
+type Store interface {
+	Write(ctx context.Context, w *Write) error
+
+	// LastBatch is the newest batch's id (0 with none).
+	LastBatch(ctx context.Context) (int64, error)
+	// BatchesSince calls fn for every batch at or after since, oldest
+	// first.
+	BatchesSince(ctx context.Context, since time.Time, fn func(*Batch) error) error
+	// BatchesBefore returns up to limit batches with ids at or below id,
+	// newest first.
+	BatchesBefore(ctx context.Context, id int64, limit int) ([]Batch, error)
+
+	Workers(ctx context.Context) ([]Worker, error)
+	Bests(ctx context.Context) ([]Best, error)
+	// Minutes are a worker's per-minute statistics since a time (worker 0:
+	// the pool's), oldest first.
+	Minutes(ctx context.Context, worker uint32, since time.Time) ([]Minute, error)
+	// AllMinutes calls fn for every worker's minutes since a time.
+	AllMinutes(ctx context.Context, since time.Time, fn func(*Minute) error) error
+
+	Blocks(ctx context.Context, offset, limit int) ([]Block, error)
+	// BlocksWithStatus are the blocks in any of the given states.
+	BlocksWithStatus(ctx context.Context, states ...BlockStatus) ([]Block, error)
+	Splits(ctx context.Context, block string) ([]Split, error)
+
+	Balances(ctx context.Context, offset, limit int) ([]Balance, error)
+	Balance(ctx context.Context, address string) (Balance, error)
+	// Ledger is an address's balance changes, newest first.
+	Ledger(ctx context.Context, address string, limit int) ([]LedgerEntry, error)
+
+	Bans(ctx context.Context, now time.Time) ([]Ban, error)
+
+	// Prune removes batches and bans older than before.
+	Prune(ctx context.Context, before time.Time) (int64, error)
+	Close() error
+}
+
+// Write is one transaction's worth of changes.
+type Write struct {
+	Batches []Batch
+	Workers []Worker
+	// Minutes are added to what the table has for the same worker and
+	// minute.
+	Minutes []Minute
+	// Bests replace the stored best of the same key.
+	Bests []Best
+	// Blocks are inserted, or update the stored block of the same hash.
+	Blocks []Block
+	Splits []Split
+	// Entries change balances and are kept in each address's ledger.
+	Entries []LedgerEntry
+	Bans    []Ban
+}
+
+func (w *Write) empty() bool {
+	return len(w.Batches)+len(w.Workers)+len(w.Minutes)+len(w.Bests)+len(w.Blocks)+len(w.Splits)+
+		len(w.Entries)+len(w.Bans) == 0
+}
+
+func (w *Write) reset() {
+	w.Batches, w.Workers, w.Minutes, w.Bests = w.Batches[:0], w.Workers[:0], w.Minutes[:0], w.Bests[:0]
+	w.Blocks, w.Splits, w.Entries, w.Bans = w.Blocks[:0], w.Splits[:0], w.Entries[:0], w.Bans[:0]
+}
+
+// Batch is a group of credited shares: Data holds them (codec.go).
+type Batch struct {
+	ID         int64
+	Time       time.Time
+	Count      int
+	Difficulty float64
+	Data       []byte
+}
+
+// Worker is a miner's name and the address it is credited to; the id
+// names it in batches and statistics.
+type Worker struct {
+	ID      uint32
+	Name    string
+	Address string
+	Created time.Time
+}
+
+// Minute is one worker's shares in one minute (Worker 0: the whole pool).
+type Minute struct {
+	Worker        uint32
+	Minute        time.Time
+	Accepted      float64
+	Rejected      float64
+	AcceptedCount int64
+	RejectedCount int64
+}
+
+// Best is the best share under a key: "pool", or "worker/<id>".
+type Best struct {
+	Key        string
+	Worker     uint32
+	Session    uint32
+	Difficulty float64
+	Hash       string
+	Height     uint32
+	Time       time.Time
+}
+
+// BlockStatus is where a found block stands.
+type BlockStatus uint8
+
+const (
+	BlockSubmitted BlockStatus = iota // found, submitted, no answer yet
+	BlockAccepted                     // a node took it; maturing
+	BlockRejected                     // every node refused it
+	BlockConfirmed                    // 100 blocks deep: its reward is paid out
+	BlockOrphaned                     // another block took its height
+
+	numBlockStatuses
+)
+
+var blockStatusNames = [...]string{"submitted", "accepted", "rejected", "confirmed", "orphaned"}
+
+func (s BlockStatus) String() string {
+	if s < numBlockStatuses {
+		return blockStatusNames[s]
+	}
+	return "unknown"
+}
+
+// MarshalText writes the status's name.
+func (s BlockStatus) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Block is a block the pool found.
+type Block struct {
+	Hash          string // in the usual display order
+	Height        uint32
+	Worker        string
+	Address       string
+	Reward        int64 // the coinbase's value, satoshis
+	Fee           int64 // the pool's part of it
+	// NetworkDifficulty is the difficulty it was found at: the PPLNS
+	// window is a multiple of it.
+	NetworkDifficulty float64
+	Status        BlockStatus
+	Confirmations int64
+	// Batch is the batch holding the block's share, Index its place in it:
+	// where the PPLNS window ends.
+	Batch     int64
+	Index     int
+	Detail    string
+	FoundAt   time.Time
+	UpdatedAt time.Time
+}
+
+// Split is one address's part of a block's reward under PPLNS.
+type Split struct {
+	Block      string
+	Address    string
+	Difficulty float64
+	Amount     int64
+}
+
+// Balance is what an address has been credited from confirmed blocks
+// (Paid is kept for a payout process; Strata credits, it does not send),
+// and what splits of maturing blocks will add.
+type Balance struct {
+	Address   string
+	Amount    int64
+	Immature  int64
+	UpdatedAt time.Time
+}
+
+// LedgerEntry is one change to an address's balance.
+type LedgerEntry struct {
+	Address string
+	Amount  int64
+	Kind    string // "block": a confirmed block's split
+	Block   string
+	Time    time.Time
+}
+
+// Ban refuses an address (an IP, or a worker) until a time.
+type Ban struct {
+	Target string
+	Reason string
+	Until  time.Time
+	Time   time.Time
+}
+
+// ErrNotFound is returned for a row that does not exist.
+var ErrNotFound = errors.New("account: not found")

@@ -1,0 +1,200 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stratapool/strata/internal/pgtest"
+)
+
+var (
+	pgOnce sync.Once
+	pg     *pgtest.Server
+	pgErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if pg != nil {
+		pg.Close()
+	}
+	os.Exit(code)
+}
+
+// postgresURL is a new database on the package's throwaway server.
+func postgresURL(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("PostgreSQL runs in make test, not the quick suite")
+	}
+	pgOnce.Do(func() { pg, pgErr = pgtest.Start(context.Background()) })
+	if pgErr != nil {
+		t.Fatal(pgErr)
+	}
+	url, err := pg.Database(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return url
+}
+
+// eachStore runs f against a fresh SQLite store and a fresh PostgreSQL one.
+func eachStore(t *testing.T, f func(t *testing.T, st Store, reopen func() Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "accounts.db")
+		open := func() Store {
+			st, err := OpenSQLite(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		}
+		f(t, open(), open)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := postgresURL(t)
+		open := func() Store {
+			st, err := OpenPostgres(context.Background(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		}
+		f(t, open(), open)
+	})
+}
+
+func TestStoreKeepsEverything(t *testing.T) {
+	eachStore(t, func(t *testing.T, st Store, reopen func() Store) {
+		ctx := context.Background()
+		now := time.UnixMilli(1_700_000_000_000).UTC()
+		data := appendShare(newBatchData(1), now, &Share{Hash: [32]byte{7}, Worker: 1, Difficulty: 8, Time: now})
+		w := &Write{
+			Workers: []Worker{{ID: 1, Name: "bc1qa.rig", Address: "bc1qa", Created: now}},
+			Batches: []Batch{{ID: 1, Time: now, Count: 1, Difficulty: 8, Data: data},
+				{ID: 2, Time: now.Add(time.Hour), Count: 1, Difficulty: 8, Data: data}},
+			Minutes: []Minute{{Worker: 1, Minute: now, Accepted: 8, AcceptedCount: 1}, {Worker: 0, Minute: now, Accepted: 8, AcceptedCount: 1}},
+			Bests:   []Best{{Key: "pool", Worker: 1, Session: 3, Difficulty: 99.5, Hash: "00ff", Height: 10, Time: now}},
+			Blocks: []Block{{Hash: "00aa", Height: 10, Worker: "bc1qa.rig", Address: "bc1qa", Reward: 5000, Fee: 50,
+				NetworkDifficulty: 2.5, Status: BlockAccepted, Batch: 1, Index: 0, FoundAt: now, UpdatedAt: now}},
+			Splits:  []Split{{Block: "00aa", Address: "bc1qa", Difficulty: 8, Amount: 4950}},
+			Entries: []LedgerEntry{{Address: "bc1qb", Amount: 7, Kind: "block", Block: "00bb", Time: now}},
+			Bans:    []Ban{{Target: "192.0.2.1", Reason: "invalid shares", Until: now.Add(time.Hour), Time: now}},
+		}
+		if err := st.Write(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		// Minutes add up; the block's later states replace the earlier.
+		w2 := &Write{
+			Minutes: []Minute{{Worker: 1, Minute: now, Rejected: 2, RejectedCount: 1}},
+			Blocks:  []Block{{Hash: "00aa", Height: 10, Status: BlockConfirmed, Confirmations: 100, UpdatedAt: now.Add(time.Hour)}},
+			Entries: []LedgerEntry{{Address: "bc1qa", Amount: 4950, Kind: "block", Block: "00aa", Time: now.Add(time.Hour)},
+				{Address: "bc1qb", Amount: 3, Kind: "block", Block: "00cc", Time: now.Add(time.Hour)}},
+		}
+		if err := st.Write(ctx, w2); err != nil {
+			t.Fatal(err)
+		}
+		st = reopen() // and it is all still there, migrations not run twice
+
+		if id, err := st.LastBatch(ctx); err != nil || id != 2 {
+			t.Errorf("last batch %d %v", id, err)
+		}
+		var since []int64
+		st.BatchesSince(ctx, now.Add(time.Minute), func(b *Batch) error { since = append(since, b.ID); return nil })
+		if len(since) != 1 || since[0] != 2 {
+			t.Errorf("batches since: %v", since)
+		}
+		before, err := st.BatchesBefore(ctx, 2, 10)
+		if err != nil || len(before) != 2 || before[0].ID != 2 || string(before[1].Data) != string(data) || !before[1].Time.Equal(now) {
+			t.Errorf("batches before: %+v %v", before, err)
+		}
+		ws, _ := st.Workers(ctx)
+		if len(ws) != 1 || ws[0] != w.Workers[0] {
+			t.Errorf("workers %+v", ws)
+		}
+		ms, _ := st.Minutes(ctx, 1, now)
+		if len(ms) != 1 || ms[0].Accepted != 8 || ms[0].Rejected != 2 || ms[0].RejectedCount != 1 {
+			t.Errorf("minutes %+v", ms)
+		}
+		n := 0
+		st.AllMinutes(ctx, now, func(*Minute) error { n++; return nil })
+		if n != 2 {
+			t.Errorf("all minutes: %d", n)
+		}
+		bests, _ := st.Bests(ctx)
+		if len(bests) != 1 || bests[0] != w.Bests[0] {
+			t.Errorf("bests %+v", bests)
+		}
+		blocks, _ := st.Blocks(ctx, 0, 10)
+		if len(blocks) != 1 || blocks[0].Status != BlockConfirmed || blocks[0].Confirmations != 100 || blocks[0].Reward != 5000 ||
+			blocks[0].Batch != 1 || blocks[0].NetworkDifficulty != 2.5 || blocks[0].Worker != "bc1qa.rig" {
+			t.Errorf("blocks %+v", blocks)
+		}
+		if open, _ := st.BlocksWithStatus(ctx, BlockSubmitted, BlockAccepted); len(open) != 0 {
+			t.Errorf("open blocks %+v", open)
+		}
+		bal, err := st.Balance(ctx, "bc1qb")
+		if err != nil || bal.Amount != 10 {
+			t.Errorf("balance %+v %v", bal, err)
+		}
+		if _, err := st.Balance(ctx, "bc1qnobody"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("unknown balance: %v", err)
+		}
+		all, _ := st.Balances(ctx, 0, 10)
+		if len(all) != 2 || all[0].Address != "bc1qa" || all[0].Amount != 4950 {
+			t.Errorf("balances %+v", all)
+		}
+		led, _ := st.Ledger(ctx, "bc1qb", 10)
+		if len(led) != 2 || led[0].Amount != 3 {
+			t.Errorf("ledger %+v", led)
+		}
+		bans, _ := st.Bans(ctx, now)
+		if len(bans) != 1 || bans[0].Target != "192.0.2.1" {
+			t.Errorf("bans %+v", bans)
+		}
+		if bans, _ := st.Bans(ctx, now.Add(2*time.Hour)); len(bans) != 0 {
+			t.Errorf("expired bans %+v", bans)
+		}
+		if n, err := st.Prune(ctx, now.Add(time.Minute)); err != nil || n != 1 {
+			t.Errorf("prune: %d %v", n, err)
+		}
+		// A failed write leaves nothing behind: a duplicate batch id fails
+		// the whole transaction.
+		bad := &Write{Workers: []Worker{{ID: 2, Name: "w2", Address: "x", Created: now}},
+			Batches: []Batch{{ID: 2, Time: now, Data: data}}}
+		if err := st.Write(ctx, bad); err == nil {
+			t.Fatal("a duplicate batch was written")
+		}
+		if ws, _ := st.Workers(ctx); len(ws) != 1 {
+			t.Errorf("a failed write left a worker: %+v", ws)
+		}
+	})
+}
+
+func TestSQLiteRefusesADamagedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accounts.db")
+	st, err := OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	raw, _ := os.ReadFile(path)
+	for i := 100; i < len(raw); i++ {
+		raw[i] ^= 0x5a
+	}
+	os.WriteFile(path, raw, 0o644)
+	os.Remove(path + "-wal")
+	_, err = OpenSQLite(context.Background(), path)
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("damaged file: %v", err)
+	}
+	t.Log(err)
+}
