@@ -86,8 +86,8 @@ type Accounts struct {
 	// awaitSplit those whose PPLNS split is not written yet.
 	blocks     map[string]*Block
 	awaitSplit map[string]struct{}
-	replay    map[chain.Hash]struct{}
-	replayEnd time.Time
+	replay     map[chain.Hash]struct{}
+	replayEnd  time.Time
 	// pending is written with the next transaction.
 	pending Write
 

@@ -127,16 +127,16 @@ func (w *liveWorker) hashrate(now time.Time, span time.Duration) float64 {
 
 // WorkerView is a worker as the statistics API shows it.
 type WorkerView struct {
-	Name         string    `json:"name"`
-	Address      string    `json:"address"`
-	Hashrate5m   float64   `json:"hashrate_5m"`
-	Hashrate1h   float64   `json:"hashrate_1h"`
-	Accepted     uint64    `json:"accepted"`
-	Rejected     uint64    `json:"rejected"`
-	LastShare    time.Time `json:"last_share"`
-	BestSession  float64   `json:"best_share_session"`
-	BestEver     float64   `json:"best_share_ever"`
-	Online       bool      `json:"online"`
+	Name         string            `json:"name"`
+	Address      string            `json:"address"`
+	Hashrate5m   float64           `json:"hashrate_5m"`
+	Hashrate1h   float64           `json:"hashrate_1h"`
+	Accepted     uint64            `json:"accepted"`
+	Rejected     uint64            `json:"rejected"`
+	LastShare    time.Time         `json:"last_share"`
+	BestSession  float64           `json:"best_share_session"`
+	BestEver     float64           `json:"best_share_ever"`
+	Online       bool              `json:"online"`
 	RejectReason map[string]uint64 `json:"rejects_by_reason,omitempty"`
 }
 

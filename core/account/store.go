@@ -140,17 +140,17 @@ func (s BlockStatus) MarshalText() ([]byte, error) { return []byte(s.String()), 
 
 // Block is a block the pool found.
 type Block struct {
-	Hash          string // in the usual display order
-	Height        uint32
-	Worker        string
-	Address       string
-	Reward        int64 // the coinbase's value, satoshis
-	Fee           int64 // the pool's part of it
+	Hash    string // in the usual display order
+	Height  uint32
+	Worker  string
+	Address string
+	Reward  int64 // the coinbase's value, satoshis
+	Fee     int64 // the pool's part of it
 	// NetworkDifficulty is the difficulty it was found at: the PPLNS
 	// window is a multiple of it.
 	NetworkDifficulty float64
-	Status        BlockStatus
-	Confirmations int64
+	Status            BlockStatus
+	Confirmations     int64
 	// Batch is the batch holding the block's share, Index its place in it:
 	// where the PPLNS window ends.
 	Batch     int64

@@ -30,16 +30,16 @@ func newWorker(s *Server, id int) *worker {
 
 // batch is one SUBMIT frame on its way through the workers.
 type batch struct {
-	e        *edge
-	recs     wire.SubmitBatch
-	verdict  wire.VerdictBatch
-	parts    []part
-	credits  []share.Credit
+	e       *edge
+	recs    wire.SubmitBatch
+	verdict wire.VerdictBatch
+	parts   []part
+	credits []share.Credit
 	// creditIdx is where each credit's share sits in the batch.
 	creditIdx []int32
 	mu        sync.Mutex // guards left
-	left     int
-	received time.Time
+	left      int
+	received  time.Time
 }
 
 // part is a batch's shares for one worker, with where they sit in it.
