@@ -91,8 +91,8 @@ func (p *pool) mineBlock(t *testing.T, c *miner.Client, user string) map[string]
 		}
 		outs[addrs[0].EncodeAddress()] += int64(math.Round(o.Value * 1e8))
 	}
-	if c, ok := p.ledger.get(s.Hash); !ok || !c.Block || c.Worker != user {
-		t.Errorf("ledger has %+v for the block's share", c)
+	if c, worker, ok := p.ledger.get(s.Hash); !ok || !c.Block || worker != user {
+		t.Errorf("ledger has %+v (%s) for the block's share", c, worker)
 	}
 	p.settle(t)
 	return outs

@@ -14,7 +14,7 @@ import (
 	"github.com/stratapool/strata/bench/miner"
 	"github.com/stratapool/strata/core"
 	"github.com/stratapool/strata/core/job"
-	"github.com/stratapool/strata/core/share"
+	"github.com/stratapool/strata/core/account"
 	"github.com/stratapool/strata/edge"
 	"github.com/stratapool/strata/internal/regtest"
 	"github.com/stratapool/strata/internal/testnet"
@@ -28,35 +28,45 @@ var linkKey = []byte("strata-e2e-test-link-key-32bytes")
 // 4,000 hashes. On regtest every such share is also a block.
 const shareDifficulty = 1e-6
 
-// ledger keeps the credits the core commits, by share hash, until the
-// accounts store lands.
-type ledger struct {
-	mu      sync.Mutex
-	credits map[[32]byte]share.Credit
-	commits int
-}
+// ledger reads the core's accounts store: what the pool credited.
+type ledger struct{ p *pool }
 
-func (l *ledger) Commit(credits []share.Credit, done func(error)) {
-	l.mu.Lock()
-	for _, c := range credits {
-		l.credits[c.Hash] = c
+// get finds a credited share by hash, with the worker it was credited to.
+func (l ledger) get(hash [32]byte) (account.Share, string, bool) {
+	l.p.t.Helper()
+	st := l.p.core.Accounts.Store()
+	ctx := context.Background()
+	var found account.Share
+	ok := false
+	err := st.BatchesSince(ctx, time.Time{}, func(b *account.Batch) error {
+		return account.DecodeShares(b.Data, b.Time, func(s *account.Share) bool {
+			if s.Hash == hash {
+				found, ok = *s, true
+				return false
+			}
+			return true
+		})
+	})
+	if err != nil {
+		l.p.t.Fatal(err)
 	}
-	l.commits += len(credits)
-	l.mu.Unlock()
-	done(nil)
+	if !ok {
+		return found, "", false
+	}
+	workers, err := st.Workers(ctx)
+	if err != nil {
+		l.p.t.Fatal(err)
+	}
+	for _, w := range workers {
+		if w.ID == found.Worker {
+			return found, w.Name, true
+		}
+	}
+	return found, "", true
 }
 
-func (l *ledger) get(hash [32]byte) (share.Credit, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	c, ok := l.credits[hash]
-	return c, ok
-}
-
-func (l *ledger) has(hash [32]byte) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	_, ok := l.credits[hash]
+func (l ledger) has(hash [32]byte) bool {
+	_, _, ok := l.get(hash)
 	return ok
 }
 
@@ -65,7 +75,7 @@ type pool struct {
 	t      *testing.T
 	node   *regtest.Node
 	wallet *testwallet.Wallet
-	ledger *ledger
+	ledger ledger
 
 	coreCfg  core.Config
 	coreAddr string
@@ -89,7 +99,8 @@ func startPool(t *testing.T, o options) *pool {
 		t.Skip("needs btcd")
 	}
 	ctx := context.Background()
-	p := &pool{t: t, wallet: testwallet.New(9, &chaincfg.RegressionNetParams), ledger: &ledger{credits: map[[32]byte]share.Credit{}}}
+	p := &pool{t: t, wallet: testwallet.New(9, &chaincfg.RegressionNetParams)}
+	p.ledger = ledger{p}
 	rpc, _ := testnet.Addr()
 	p2p, _ := testnet.Addr()
 	n, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), RPCAddr: rpc, P2PAddr: p2p, MiningAddr: p.wallet.LegacyAddress()})
@@ -177,7 +188,7 @@ func (p *pool) startCore() {
 	}
 	p.coreAddr = ln.Addr().String()
 	c, err := core.New(p.coreCfg, core.Options{Keys: func(string) ([]byte, bool) { return linkKey, true },
-		Listener: ln, Accounts: p.ledger})
+		Listener: ln})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,8 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,6 +82,9 @@ type Accounts struct {
 	nextID    uint32
 	bestMu    sync.Mutex // guards bests, which the committer writes and the API reads
 	bests     map[string]Best
+	// poolBest is the pool's best share difficulty, the committer's copy.
+	poolBest float64
+	txnSeq   uint64
 	// blocks are the found blocks not yet confirmed, orphaned or rejected;
 	// awaitSplit those whose PPLNS split is not written yet.
 	blocks     map[string]*Block
@@ -90,10 +93,24 @@ type Accounts struct {
 	replayEnd  time.Time
 	// pending is written with the next transaction.
 	pending Write
+	// unsaved are workers not yet in the store.
+	unsaved []*workerState
+	// Statistics are kept here and flushed every statsEvery, with the id
+	// of the last batch they include: a restart rebuilds the rest from the
+	// batches after it.
+	minutes      map[minuteKey]*Minute
+	dirtyBests   map[string]Best
+	statsThrough int64
 
 	mu       sync.Mutex // guards rejected and live
 	rejected map[string]*Minute
 	live     live
+
+	// Answers waiting for a Sync of the store (a Syncer).
+	syncer  Syncer
+	syncMu  sync.Mutex // guards syncing
+	syncing []func(error)
+	syncNow chan struct{}
 
 	healthy   atomic.Bool
 	detail    atomic.Pointer[string]
@@ -107,7 +124,19 @@ type Accounts struct {
 type workerState struct {
 	Worker
 	persisted bool
+	best      float64
+	// txnMinute is the worker's shares in transaction txn.
+	txn       uint64
+	txnMinute Minute
 }
+
+type minuteKey struct {
+	worker uint32
+	minute int64
+}
+
+// statsEvery is how often statistics go to the store.
+const statsEvery = 5 * time.Second
 
 type request struct {
 	credits []share.Credit
@@ -138,9 +167,13 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	a := &Accounts{cfg: cfg, log: cfg.Log, st: cfg.Store, in: make(chan *request, queueLen),
 		calls: make(chan func(*Write), 256), stopped: make(chan struct{}),
 		workers: map[string]*workerState{}, byID: map[uint32]*workerState{}, bests: map[string]Best{},
-		blocks: map[string]*Block{}, awaitSplit: map[string]struct{}{}, rejected: map[string]*Minute{}}
+		blocks: map[string]*Block{}, awaitSplit: map[string]struct{}{}, rejected: map[string]*Minute{},
+		minutes: map[minuteKey]*Minute{}, dirtyBests: map[string]Best{}}
 	a.live.init()
 	a.healthy.Store(true)
+	if sy, ok := cfg.Store.(Syncer); ok {
+		a.syncer, a.syncNow = sy, make(chan struct{}, 1)
+	}
 
 	last, err := a.st.LastBatch(ctx)
 	if err != nil {
@@ -158,6 +191,34 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 		a.live.worker(w.ID, w.Name, w.Address)
 	}
 	if err := a.loadBests(ctx); err != nil {
+		return nil, err
+	}
+	for key, b := range a.bests {
+		if ws := a.byID[b.Worker]; ws != nil && key != "pool" {
+			ws.best = b.Difficulty
+		}
+	}
+	// Statistics of the shares committed after the last flush.
+	if a.statsThrough, err = a.st.Meta(ctx, metaStatsBatch); err != nil {
+		return nil, err
+	}
+	rebuilt := 0
+	err = a.st.BatchesAfter(ctx, a.statsThrough, func(b *Batch) error {
+		a.txnSeq++
+		t := txn{a: a, seq: a.txnSeq, now: b.Time}
+		err := DecodeShares(b.Data, b.Time, func(s *Share) bool {
+			if ws := a.byID[s.Worker]; ws != nil {
+				t.minute(ws, s.Difficulty)
+				t.better(ws, s.Session, s.HashDifficulty, s.Hash, s.Height)
+			}
+			rebuilt++
+			return true
+		})
+		a.merge(&t)
+		a.statsThrough = b.ID
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	open, err := a.st.BlocksWithStatus(ctx, BlockSubmitted, BlockAccepted)
@@ -184,7 +245,7 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 		return nil, err
 	}
 	a.log.Info("accounts open", "workers", len(ws), "batches", last, "blocks_maturing", len(open),
-		"replay_guard", len(a.replay))
+		"replay_guard", len(a.replay), "stats_rebuilt_from_shares", rebuilt)
 	return a, nil
 }
 
@@ -260,9 +321,17 @@ func (a *Accounts) call(f func(*Write)) bool {
 func (a *Accounts) Run(ctx context.Context) error {
 	tick := time.NewTicker(retryEvery)
 	defer tick.Stop()
+	if a.syncer != nil {
+		syncDone := make(chan struct{})
+		go func() { a.syncLoop(); close(syncDone) }()
+		defer func() {
+			close(a.syncNow)
+			<-syncDone
+		}()
+	}
 	a.resumeSplits(ctx)
 	var group []*request
-	var lastPrune, lastMaturity time.Time
+	var lastPrune, lastMaturity, lastStats time.Time
 	for {
 		group = group[:0]
 		select {
@@ -272,6 +341,8 @@ func (a *Accounts) Run(ctx context.Context) error {
 			a.isClosed = true
 			a.stopMu.Unlock()
 			a.drain()
+			a.flushRejected(time.Now())
+			a.flushStats()
 			if !a.pending.empty() {
 				// Statistics and block states waiting for a transaction.
 				wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -287,6 +358,10 @@ func (a *Accounts) Run(ctx context.Context) error {
 			f(&a.pending)
 		case now := <-tick.C:
 			a.flushRejected(now)
+			if now.Sub(lastStats) >= statsEvery {
+				lastStats = now
+				a.flushStats()
+			}
 			if now.Sub(lastMaturity) >= 30*time.Second {
 				lastMaturity = now
 				a.checkMaturity(ctx, now)
@@ -336,7 +411,8 @@ func (a *Accounts) drain() {
 // transaction, then answers them.
 func (a *Accounts) commit(ctx context.Context, group []*request) {
 	now := time.Now()
-	t := txn{a: a, now: now, minutes: map[uint32]*Minute{}}
+	a.txnSeq++
+	t := txn{a: a, seq: a.txnSeq, now: now}
 	replaying := a.replay != nil && now.Before(a.replayEnd)
 	if !replaying {
 		a.replay = nil
@@ -345,16 +421,11 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 		t.add(r.credits, replaying)
 	}
 	w := &a.pending
+	nBatches, nWorkers, nBlocks := len(w.Batches), len(w.Workers), len(w.Blocks)
 	w.Batches = append(w.Batches, t.batches...)
-	for _, ws := range a.workers {
-		if !ws.persisted {
-			w.Workers = append(w.Workers, ws.Worker)
-		}
+	for _, ws := range a.unsaved {
+		w.Workers = append(w.Workers, ws.Worker)
 	}
-	for _, m := range t.minutes {
-		w.Minutes = append(w.Minutes, *m)
-	}
-	w.Bests = append(w.Bests, t.bests...)
 	for _, b := range t.blocks {
 		w.Blocks = append(w.Blocks, *b)
 	}
@@ -363,7 +434,9 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 	err := a.st.Write(ctx, w)
 	a.lastWrite.Store(int64(time.Since(start)))
 	if err != nil {
-		a.failed(ctx, &t, group, replaying, err)
+		// Take this group's rows back out of what is pending.
+		w.Batches, w.Workers, w.Blocks = w.Batches[:nBatches], w.Workers[:nWorkers], w.Blocks[:nBlocks]
+		a.failed(&t, group, err)
 		return
 	}
 	if !a.healthy.Swap(true) {
@@ -371,8 +444,13 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 	}
 	a.commits.Add(1)
 	a.nextBatch += int64(len(t.batches))
-	for _, ws := range a.workers {
+	for _, ws := range a.unsaved {
 		ws.persisted = true
+	}
+	a.unsaved = a.unsaved[:0]
+	a.merge(&t)
+	if len(t.batches) > 0 {
+		a.statsThrough = t.batches[len(t.batches)-1].ID
 	}
 	a.mu.Lock()
 	for _, r := range group {
@@ -386,9 +464,7 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 	a.mu.Unlock()
 	a.credited.Add(uint64(t.credited))
 	a.pending.reset()
-	for _, r := range group {
-		r.done(nil)
-	}
+	a.answer(group)
 	for _, b := range t.blocks {
 		if a.cfg.Mode == job.PoolMode {
 			a.awaitSplit[b.Hash] = struct{}{}
@@ -397,10 +473,107 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 	}
 }
 
-// failed undoes in memory what a failed transaction added, keeps what is
-// still to be written, and answers the group with the error: their shares
-// are not acknowledged.
-func (a *Accounts) failed(ctx context.Context, t *txn, group []*request, replaying bool, err error) {
+// answer calls the group's done once the transaction is durable: at once
+// for a store whose Write is, after the next Sync for a Syncer.
+func (a *Accounts) answer(group []*request) {
+	if a.syncer == nil {
+		for _, r := range group {
+			r.done(nil)
+		}
+		return
+	}
+	a.syncMu.Lock()
+	for _, r := range group {
+		a.syncing = append(a.syncing, r.done)
+	}
+	a.syncMu.Unlock()
+	select {
+	case a.syncNow <- struct{}{}:
+	default:
+	}
+}
+
+// syncLoop syncs the store for whatever was written since the last sync,
+// while the committer writes the next transaction, and answers it.
+func (a *Accounts) syncLoop() {
+	var batch []func(error)
+	for range a.syncNow {
+		for {
+			a.syncMu.Lock()
+			batch, a.syncing = a.syncing, batch[:0]
+			a.syncMu.Unlock()
+			if len(batch) == 0 {
+				break
+			}
+			err := a.syncer.Sync()
+			if err != nil {
+				a.failures.Add(1)
+				if a.healthy.Swap(false) {
+					a.log.Error("accounts store cannot sync: shares are not acknowledged until it can", "err", err)
+				}
+				detail := "the accounts store cannot sync to disk: " + err.Error()
+				a.detail.Store(&detail)
+			}
+			for _, done := range batch {
+				done(err)
+			}
+			clear(batch)
+		}
+	}
+}
+
+// merge adds a committed transaction's statistics to those waiting for
+// the next flush.
+func (a *Accounts) merge(t *txn) {
+	for _, m := range t.minuteRows() {
+		k := minuteKey{m.Worker, m.Minute.Unix()}
+		acc := a.minutes[k]
+		if acc == nil {
+			c := m
+			a.minutes[k] = &c
+			continue
+		}
+		acc.Accepted += m.Accepted
+		acc.AcceptedCount += m.AcceptedCount
+	}
+	if len(t.bests) == 0 {
+		return
+	}
+	a.bestMu.Lock()
+	defer a.bestMu.Unlock()
+	for _, b := range t.bests {
+		if cur, ok := a.bests[b.Key]; ok && cur.Difficulty >= b.Difficulty {
+			continue
+		}
+		a.bests[b.Key] = b
+		a.dirtyBests[b.Key] = b
+		if ws := a.byID[b.Worker]; ws != nil && b.Key != "pool" {
+			ws.best = max(ws.best, b.Difficulty)
+		}
+	}
+}
+
+// flushStats queues the statistics gathered since the last flush for the
+// next transaction, with the batch they run to.
+func (a *Accounts) flushStats() {
+	w := &a.pending
+	for _, m := range a.minutes {
+		w.Minutes = append(w.Minutes, *m)
+	}
+	clear(a.minutes)
+	a.bestMu.Lock()
+	for _, b := range a.dirtyBests {
+		w.Bests = append(w.Bests, b)
+	}
+	clear(a.dirtyBests)
+	a.bestMu.Unlock()
+	w.Meta = append(w.Meta, Meta{Key: metaStatsBatch, Value: a.statsThrough})
+}
+
+// failed undoes in memory what a failed transaction added and answers the
+// group with the error: their shares are not acknowledged. What else was
+// pending stays pending.
+func (a *Accounts) failed(t *txn, group []*request, err error) {
 	a.failures.Add(1)
 	if a.healthy.Swap(false) {
 		a.log.Error("accounts store failing: shares are not acknowledged until it is back", "err", err)
@@ -411,36 +584,20 @@ func (a *Accounts) failed(ctx context.Context, t *txn, group []*request, replayi
 		delete(a.workers, ws.Name)
 		delete(a.byID, ws.ID)
 	}
+	a.unsaved = a.unsaved[:len(a.unsaved)-len(t.newWorkers)]
 	a.nextID -= uint32(len(t.newWorkers))
 	for _, b := range t.blocks {
 		delete(a.blocks, b.Hash)
 	}
-	if replaying {
-		for _, r := range group {
-			for i := range r.credits {
-				if r.credits[i].Verdict != wire.VerdictDuplicate {
-					delete(a.replay, r.credits[i].Hash)
-				}
-			}
+	// Bests this transaction raised fall back to the committed ones.
+	a.bestMu.Lock()
+	for _, b := range t.bests {
+		if ws := a.byID[b.Worker]; ws != nil {
+			ws.best = a.bests["worker/"+strconv.FormatUint(uint64(ws.ID), 10)].Difficulty
 		}
 	}
-	if len(t.bests) > 0 {
-		_ = a.loadBests(ctx) // what the store has is what is true
-	}
-	// Keep what is not about this group's shares.
-	w := &a.pending
-	keep := Write{Splits: w.Splits, Entries: w.Entries, Bans: w.Bans}
-	for _, m := range w.Minutes {
-		if m.AcceptedCount == 0 {
-			keep.Minutes = append(keep.Minutes, m)
-		}
-	}
-	for _, b := range w.Blocks {
-		if _, ours := t.blockSet[b.Hash]; !ours {
-			keep.Blocks = append(keep.Blocks, b)
-		}
-	}
-	a.pending = keep
+	a.poolBest = a.bests["pool"].Difficulty
+	a.bestMu.Unlock()
 	for _, r := range group {
 		r.done(err)
 	}
@@ -448,13 +605,16 @@ func (a *Accounts) failed(ctx context.Context, t *txn, group []*request, replayi
 
 // txn is one transaction's shares being put together.
 type txn struct {
-	a          *Accounts
-	now        time.Time
-	batches    []Batch
-	minutes    map[uint32]*Minute
+	a       *Accounts
+	seq     uint64
+	now     time.Time
+	batches []Batch
+	// touched are the workers with shares in the transaction; their
+	// txnMinute holds them, pool the pool's.
+	touched    []*workerState
+	pool       Minute
 	bests      []Best
 	blocks     []*Block
-	blockSet   map[string]struct{}
 	newWorkers []*workerState
 	credited   int
 }
@@ -469,11 +629,12 @@ func (t *txn) add(credits []share.Credit, replaying bool) {
 	for i := range credits {
 		c := &credits[i]
 		if replaying {
+			// Only shares from before the start: within this core's life
+			// the validator's duplicate sets catch repeats.
 			if _, dup := a.replay[c.Hash]; dup {
 				c.Verdict = wire.VerdictDuplicate
 				continue
 			}
-			a.replay[c.Hash] = struct{}{}
 		}
 		ws := a.workers[c.Worker]
 		if ws == nil {
@@ -481,6 +642,7 @@ func (t *txn) add(credits []share.Credit, replaying bool) {
 			ws = &workerState{Worker: Worker{ID: a.nextID, Name: c.Worker, Address: c.Address, Created: t.now}}
 			a.workers[c.Worker], a.byID[ws.ID] = ws, ws
 			t.newWorkers = append(t.newWorkers, ws)
+			a.unsaved = append(a.unsaved, ws)
 		}
 		s := Share{Hash: c.Hash, Worker: ws.ID, Edge: c.Edge, Session: uint32(c.Session), Difficulty: c.Difficulty,
 			HashDifficulty: c.HashDifficulty, Height: c.Height, Job: uint32(c.Job), Time: c.Time, Block: c.Block}
@@ -490,8 +652,8 @@ func (t *txn) add(credits []share.Credit, replaying bool) {
 		b.Data = appendShare(b.Data, t.now, &s)
 		b.Count++
 		b.Difficulty += c.Difficulty
-		t.minute(ws.ID, c.Difficulty)
-		t.better(ws.ID, c)
+		t.minute(ws, c.Difficulty)
+		t.better(ws, uint32(c.Session), c.HashDifficulty, c.Hash, c.Height)
 		t.credited++
 	}
 	if b.Count > 0 {
@@ -499,31 +661,49 @@ func (t *txn) add(credits []share.Credit, replaying bool) {
 	}
 }
 
-func (t *txn) minute(worker uint32, d float64) {
-	for _, k := range []uint32{worker, 0} {
-		m := t.minutes[k]
-		if m == nil {
-			m = &Minute{Worker: k, Minute: t.now.Truncate(time.Minute)}
-			t.minutes[k] = m
-		}
-		m.Accepted += d
-		m.AcceptedCount++
+// minute adds a share to its worker's and the pool's minute of this
+// transaction (one minute: the transaction's time).
+func (t *txn) minute(ws *workerState, d float64) {
+	if ws.txn != t.seq {
+		ws.txn, ws.txnMinute = t.seq, Minute{Worker: ws.ID}
+		t.touched = append(t.touched, ws)
 	}
+	ws.txnMinute.Accepted += d
+	ws.txnMinute.AcceptedCount++
+	t.pool.Accepted += d
+	t.pool.AcceptedCount++
 }
 
-// better notes a share that beats its worker's or the pool's best.
-func (t *txn) better(worker uint32, c *share.Credit) {
+// minutes are the transaction's minute rows, the pool's included.
+func (t *txn) minuteRows() []Minute {
+	if t.pool.AcceptedCount == 0 {
+		return nil
+	}
+	minute := t.now.Truncate(time.Minute)
+	out := make([]Minute, 0, len(t.touched)+1)
+	for _, ws := range t.touched {
+		m := ws.txnMinute
+		m.Minute = minute
+		out = append(out, m)
+	}
+	p := t.pool
+	p.Worker, p.Minute = 0, minute
+	return append(out, p)
+}
+
+// better notes a share that beats its worker's or the pool's best; they
+// take effect when the transaction is committed.
+func (t *txn) better(ws *workerState, session uint32, d float64, hash chain.Hash, height uint32) {
 	a := t.a
-	a.bestMu.Lock()
-	defer a.bestMu.Unlock()
-	for _, key := range []string{"pool", fmt.Sprintf("worker/%d", worker)} {
-		if cur, ok := a.bests[key]; ok && cur.Difficulty >= c.HashDifficulty {
-			continue
-		}
-		b := Best{Key: key, Worker: worker, Session: uint32(c.Session), Difficulty: c.HashDifficulty,
-			Hash: c.Hash.String(), Height: c.Height, Time: t.now}
-		a.bests[key] = b
-		t.bests = append(t.bests, b)
+	if d > ws.best {
+		ws.best = d // undone by a failed transaction's reload, below
+		t.bests = append(t.bests, Best{Key: "worker/" + strconv.FormatUint(uint64(ws.ID), 10), Worker: ws.ID,
+			Session: session, Difficulty: d, Hash: hash.String(), Height: height, Time: t.now})
+	}
+	if d > a.poolBest {
+		a.poolBest = d
+		t.bests = append(t.bests, Best{Key: "pool", Worker: ws.ID, Session: session, Difficulty: d,
+			Hash: hash.String(), Height: height, Time: t.now})
 	}
 }
 
@@ -544,10 +724,6 @@ func (t *txn) found(c *share.Credit, ws *workerState, batch int64, index int) {
 	} else {
 		b.Fee = c.Fee
 	}
-	if t.blockSet == nil {
-		t.blockSet = map[string]struct{}{}
-	}
-	t.blockSet[hash] = struct{}{}
 	t.blocks = append(t.blocks, b)
 }
 
@@ -562,29 +738,34 @@ func (a *Accounts) loadBests(ctx context.Context) error {
 	for _, b := range bests {
 		a.bests[b.Key] = b
 	}
+	a.poolBest = a.bests["pool"].Difficulty
 	return nil
 }
 
-// flushRejected moves the rejections counted since the last flush into the
-// next write.
+// flushRejected adds the rejections counted since the last call to the
+// statistics waiting for the next flush.
 func (a *Accounts) flushRejected(now time.Time) {
 	a.mu.Lock()
 	rej := a.rejected
 	a.rejected = map[string]*Minute{}
 	a.mu.Unlock()
 	minute := now.Truncate(time.Minute)
-	pool := Minute{Minute: minute}
+	add := func(id uint32, m *Minute) {
+		key := minuteKey{id, minute.Unix()}
+		acc := a.minutes[key]
+		if acc == nil {
+			acc = &Minute{Worker: id, Minute: minute}
+			a.minutes[key] = acc
+		}
+		acc.Rejected += m.Rejected
+		acc.RejectedCount += m.RejectedCount
+	}
 	for name, m := range rej {
-		pool.Rejected += m.Rejected
-		pool.RejectedCount += m.RejectedCount
 		// A worker never accepted has no id: it counts for the pool only.
 		if ws := a.workers[name]; ws != nil && ws.persisted {
-			m.Worker, m.Minute = ws.ID, minute
-			a.pending.Minutes = append(a.pending.Minutes, *m)
+			add(ws.ID, m)
 		}
-	}
-	if pool.RejectedCount > 0 {
-		a.pending.Minutes = append(a.pending.Minutes, pool)
+		add(0, m)
 	}
 }
 

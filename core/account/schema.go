@@ -24,7 +24,8 @@ CREATE TABLE balances (address TEXT PRIMARY KEY, amount {{int}} NOT NULL, update
 CREATE TABLE ledger (id {{serial}}, address TEXT NOT NULL, amount {{int}} NOT NULL, kind TEXT NOT NULL, block TEXT NOT NULL,
 	time_ms {{int}} NOT NULL);
 CREATE INDEX ledger_address ON ledger (address, id);
-CREATE TABLE bans (target TEXT PRIMARY KEY, reason TEXT NOT NULL, until_ms {{int}} NOT NULL, time_ms {{int}} NOT NULL)`,
+CREATE TABLE bans (target TEXT PRIMARY KEY, reason TEXT NOT NULL, until_ms {{int}} NOT NULL, time_ms {{int}} NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value {{int}} NOT NULL)`,
 }
 
 // migrations is the schema with a dialect's types.

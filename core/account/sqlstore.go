@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -15,6 +17,44 @@ import (
 type sqlStore struct {
 	db *sql.DB
 	d  dialect
+	// stop ends a background job (SQLite's checkpoints); stopped says it
+	// has.
+	stop, stopped chan struct{}
+	// wal is SQLite's write-ahead log, which Sync makes durable.
+	wal     string
+	walMu   sync.Mutex // guards walFile
+	walFile *os.File
+}
+
+// Sync makes every transaction written so far durable: an fsync of the
+// WAL (SQLite only; PostgreSQL's commits are durable when they return).
+func (s *sqlStore) Sync() error {
+	if s.wal == "" {
+		return nil
+	}
+	s.walMu.Lock()
+	defer s.walMu.Unlock()
+	// The WAL is the same file for the store's life, unless something
+	// removed it: then it is opened again.
+	fi, err := os.Stat(s.wal)
+	if err != nil {
+		return fmt.Errorf("account: sqlite: sync: %w", err)
+	}
+	if s.walFile != nil {
+		if cur, err := s.walFile.Stat(); err != nil || !os.SameFile(fi, cur) {
+			s.walFile.Close()
+			s.walFile = nil
+		}
+	}
+	if s.walFile == nil {
+		if s.walFile, err = os.Open(s.wal); err != nil {
+			return fmt.Errorf("account: sqlite: sync: %w", err)
+		}
+	}
+	if err := s.walFile.Sync(); err != nil {
+		return fmt.Errorf("account: sqlite: sync: %w", err)
+	}
+	return nil
 }
 
 type dialect struct {
@@ -103,95 +143,231 @@ func (s *sqlStore) Write(ctx context.Context, w *Write) error {
 	return nil
 }
 
-func (s *sqlStore) write(ctx context.Context, tx *sql.Tx, w *Write) error {
-	exec := func(query string, rows int, args func(i int) []any) error {
-		if rows == 0 {
-			return nil
+// maxRows bounds the rows of one multi-row statement (SQLite allows
+// 32,766 parameters, PostgreSQL 65,535).
+const maxRows = 500
+
+// insert runs head VALUES (...), (...) tail for n rows of ncol values, in
+// statements of up to maxRows rows: one round trip per statement, not per
+// row.
+func (s *sqlStore) insert(ctx context.Context, tx *sql.Tx, head string, ncol int, tail string, n int, row func(i int, args []any) []any) error {
+	var args []any
+	for from := 0; from < n; from += maxRows {
+		to := min(n, from+maxRows)
+		var b strings.Builder
+		b.WriteString(head)
+		b.WriteString(" VALUES ")
+		args = args[:0]
+		for i := from; i < to; i++ {
+			if i > from {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for c := range ncol {
+				if c > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteByte('?')
+			}
+			b.WriteByte(')')
+			args = row(i, args)
 		}
-		stmt, err := tx.PrepareContext(ctx, s.q(query))
-		if err != nil {
+		b.WriteByte(' ')
+		b.WriteString(tail)
+		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 			return err
 		}
-		defer stmt.Close()
-		for i := range rows {
-			if _, err := stmt.ExecContext(ctx, args(i)...); err != nil {
-				return err
-			}
+	}
+	return nil
+}
+
+func (s *sqlStore) write(ctx context.Context, tx *sql.Tx, w *Write) error {
+	// One statement may not touch a row twice: merge rows of the same key.
+	minutes := mergeMinutes(w.Minutes)
+	bests := lastByKey(w.Bests, func(b Best) string { return b.Key })
+	blocks := lastByKey(w.Blocks, func(b Block) string { return b.Hash })
+	splits := lastByKey(w.Splits, func(x Split) string { return x.Block + "\x00" + x.Address })
+	bans := lastByKey(w.Bans, func(b Ban) string { return b.Target })
+	meta := lastByKey(w.Meta, func(m Meta) string { return m.Key })
+	balances := sumBalances(w.Entries)
+
+	steps := []func() error{
+		func() error {
+			return s.insert(ctx, tx, `INSERT INTO workers (id, name, address, created_ms)`, 4, ``, len(w.Workers),
+				func(i int, a []any) []any {
+					x := &w.Workers[i]
+					return append(a, int64(x.ID), x.Name, x.Address, ms(x.Created))
+				})
+		},
+		func() error {
+			return s.insert(ctx, tx, `INSERT INTO batches (id, time_ms, count, difficulty, data)`, 5, ``, len(w.Batches),
+				func(i int, a []any) []any {
+					x := &w.Batches[i]
+					return append(a, x.ID, ms(x.Time), x.Count, x.Difficulty, x.Data)
+				})
+		},
+		func() error {
+			return s.insert(ctx, tx, `INSERT INTO minutes (worker, minute_ms, accepted, rejected, accepted_count, rejected_count)`, 6,
+				`ON CONFLICT (worker, minute_ms) DO UPDATE SET accepted = minutes.accepted + excluded.accepted,
+				rejected = minutes.rejected + excluded.rejected, accepted_count = minutes.accepted_count + excluded.accepted_count,
+				rejected_count = minutes.rejected_count + excluded.rejected_count`, len(minutes),
+				func(i int, a []any) []any {
+					x := &minutes[i]
+					return append(a, int64(x.Worker), ms(x.Minute), x.Accepted, x.Rejected, x.AcceptedCount, x.RejectedCount)
+				})
+		},
+		func() error {
+			return s.insert(ctx, tx, `INSERT INTO bests (key, worker, session, difficulty, hash, height, time_ms)`, 7,
+				`ON CONFLICT (key) DO UPDATE SET worker = excluded.worker, session = excluded.session, difficulty = excluded.difficulty,
+				hash = excluded.hash, height = excluded.height, time_ms = excluded.time_ms`, len(bests),
+				func(i int, a []any) []any {
+					x := &bests[i]
+					return append(a, x.Key, int64(x.Worker), int64(x.Session), x.Difficulty, x.Hash, int64(x.Height), ms(x.Time))
+				})
+		},
+		func() error {
+			return s.insert(ctx, tx, `INSERT INTO blocks (hash, height, worker, address, reward, fee, network_difficulty, status,
+				confirmations, batch, idx, detail, found_ms, updated_ms)`, 14,
+				`ON CONFLICT (hash) DO UPDATE SET status = excluded.status, confirmations = excluded.confirmations,
+				detail = excluded.detail, updated_ms = excluded.updated_ms,
+				batch = CASE WHEN excluded.batch > 0 THEN excluded.batch ELSE blocks.batch END,
+				idx = CASE WHEN excluded.batch > 0 THEN excluded.idx ELSE blocks.idx END,
+				reward = CASE WHEN excluded.reward > 0 THEN excluded.reward ELSE blocks.reward END,
+				fee = CASE WHEN excluded.reward > 0 THEN excluded.fee ELSE blocks.fee END,
+				network_difficulty = CASE WHEN excluded.reward > 0 THEN excluded.network_difficulty ELSE blocks.network_difficulty END,
+				worker = CASE WHEN excluded.reward > 0 THEN excluded.worker ELSE blocks.worker END,
+				address = CASE WHEN excluded.reward > 0 THEN excluded.address ELSE blocks.address END,
+				found_ms = CASE WHEN excluded.reward > 0 THEN excluded.found_ms ELSE blocks.found_ms END`, len(blocks),
+				func(i int, a []any) []any {
+					x := &blocks[i]
+					return append(a, x.Hash, int64(x.Height), x.Worker, x.Address, x.Reward, x.Fee, x.NetworkDifficulty,
+						int(x.Status), x.Confirmations, x.Batch, x.Index, x.Detail, ms(x.FoundAt), ms(x.UpdatedAt))
+				})
+		},
+		func() error {
+			return s.insert(ctx, tx, `INSERT INTO splits (block, address, difficulty, amount)`, 4,
+				`ON CONFLICT (block, address) DO UPDATE SET difficulty = excluded.difficulty, amount = excluded.amount`, len(splits),
+				func(i int, a []any) []any {
+					x := &splits[i]
+					return append(a, x.Block, x.Address, x.Difficulty, x.Amount)
+				})
+		},
+		func() error {
+			return s.insert(ctx, tx, `INSERT INTO ledger (address, amount, kind, block, time_ms)`, 5, ``, len(w.Entries),
+				func(i int, a []any) []any {
+					x := &w.Entries[i]
+					return append(a, x.Address, x.Amount, x.Kind, x.Block, ms(x.Time))
+				})
+		},
+		func() error {
+			return s.insert(ctx, tx, `INSERT INTO balances (address, amount, updated_ms)`, 3,
+				`ON CONFLICT (address) DO UPDATE SET amount = balances.amount + excluded.amount, updated_ms = excluded.updated_ms`,
+				len(balances), func(i int, a []any) []any {
+					x := &balances[i]
+					return append(a, x.Address, x.Amount, ms(x.UpdatedAt))
+				})
+		},
+		func() error {
+			return s.insert(ctx, tx, `INSERT INTO bans (target, reason, until_ms, time_ms)`, 4,
+				`ON CONFLICT (target) DO UPDATE SET reason = excluded.reason, until_ms = excluded.until_ms, time_ms = excluded.time_ms`,
+				len(bans), func(i int, a []any) []any {
+					x := &bans[i]
+					return append(a, x.Target, x.Reason, ms(x.Until), ms(x.Time))
+				})
+		},
+		func() error {
+			return s.insert(ctx, tx, `INSERT INTO meta (key, value)`, 2, `ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+				len(meta), func(i int, a []any) []any { return append(a, meta[i].Key, meta[i].Value) })
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
 		}
-		return nil
 	}
-	if err := exec(`INSERT INTO workers (id, name, address, created_ms) VALUES (?, ?, ?, ?)`, len(w.Workers), func(i int) []any {
-		x := &w.Workers[i]
-		return []any{int64(x.ID), x.Name, x.Address, ms(x.Created)}
-	}); err != nil {
-		return err
+	return nil
+}
+
+// mergeMinutes adds up rows of the same worker and minute.
+func mergeMinutes(in []Minute) []Minute {
+	if len(in) < 2 {
+		return in
 	}
-	if err := exec(`INSERT INTO batches (id, time_ms, count, difficulty, data) VALUES (?, ?, ?, ?, ?)`, len(w.Batches), func(i int) []any {
-		x := &w.Batches[i]
-		return []any{x.ID, ms(x.Time), x.Count, x.Difficulty, x.Data}
-	}); err != nil {
-		return err
+	type key struct {
+		w uint32
+		m int64
 	}
-	if err := exec(`INSERT INTO minutes (worker, minute_ms, accepted, rejected, accepted_count, rejected_count) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (worker, minute_ms) DO UPDATE SET accepted = minutes.accepted + excluded.accepted,
-		rejected = minutes.rejected + excluded.rejected, accepted_count = minutes.accepted_count + excluded.accepted_count,
-		rejected_count = minutes.rejected_count + excluded.rejected_count`, len(w.Minutes), func(i int) []any {
-		x := &w.Minutes[i]
-		return []any{int64(x.Worker), ms(x.Minute), x.Accepted, x.Rejected, x.AcceptedCount, x.RejectedCount}
-	}); err != nil {
-		return err
+	idx := make(map[key]int, len(in))
+	out := make([]Minute, 0, len(in))
+	for _, m := range in {
+		k := key{m.Worker, m.Minute.UnixMilli()}
+		if i, ok := idx[k]; ok {
+			o := &out[i]
+			o.Accepted += m.Accepted
+			o.Rejected += m.Rejected
+			o.AcceptedCount += m.AcceptedCount
+			o.RejectedCount += m.RejectedCount
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, m)
 	}
-	if err := exec(`INSERT INTO bests (key, worker, session, difficulty, hash, height, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET worker = excluded.worker, session = excluded.session, difficulty = excluded.difficulty,
-		hash = excluded.hash, height = excluded.height, time_ms = excluded.time_ms`, len(w.Bests), func(i int) []any {
-		x := &w.Bests[i]
-		return []any{x.Key, int64(x.Worker), int64(x.Session), x.Difficulty, x.Hash, int64(x.Height), ms(x.Time)}
-	}); err != nil {
-		return err
+	return out
+}
+
+// lastByKey keeps the last row of each key, in first-seen order.
+func lastByKey[T any](in []T, key func(T) string) []T {
+	if len(in) < 2 {
+		return in
 	}
-	if err := exec(`INSERT INTO blocks (hash, height, worker, address, reward, fee, network_difficulty, status, confirmations, batch, idx, detail, found_ms, updated_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (hash) DO UPDATE SET status = excluded.status, confirmations = excluded.confirmations,
-		detail = excluded.detail, updated_ms = excluded.updated_ms,
-		batch = CASE WHEN excluded.batch > 0 THEN excluded.batch ELSE blocks.batch END,
-		idx = CASE WHEN excluded.batch > 0 THEN excluded.idx ELSE blocks.idx END,
-		reward = CASE WHEN excluded.reward > 0 THEN excluded.reward ELSE blocks.reward END,
-		fee = CASE WHEN excluded.reward > 0 THEN excluded.fee ELSE blocks.fee END,
-		network_difficulty = CASE WHEN excluded.reward > 0 THEN excluded.network_difficulty ELSE blocks.network_difficulty END,
-		worker = CASE WHEN excluded.reward > 0 THEN excluded.worker ELSE blocks.worker END,
-		address = CASE WHEN excluded.reward > 0 THEN excluded.address ELSE blocks.address END,
-		found_ms = CASE WHEN excluded.reward > 0 THEN excluded.found_ms ELSE blocks.found_ms END`, len(w.Blocks), func(i int) []any {
-		x := &w.Blocks[i]
-		return []any{x.Hash, int64(x.Height), x.Worker, x.Address, x.Reward, x.Fee, x.NetworkDifficulty, int(x.Status), x.Confirmations,
-			x.Batch, x.Index, x.Detail, ms(x.FoundAt), ms(x.UpdatedAt)}
-	}); err != nil {
-		return err
+	idx := make(map[string]int, len(in))
+	out := make([]T, 0, len(in))
+	for _, x := range in {
+		k := key(x)
+		if i, ok := idx[k]; ok {
+			out[i] = x
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, x)
 	}
-	if err := exec(`INSERT INTO splits (block, address, difficulty, amount) VALUES (?, ?, ?, ?)
-		ON CONFLICT (block, address) DO UPDATE SET difficulty = excluded.difficulty, amount = excluded.amount`, len(w.Splits), func(i int) []any {
-		x := &w.Splits[i]
-		return []any{x.Block, x.Address, x.Difficulty, x.Amount}
-	}); err != nil {
-		return err
+	return out
+}
+
+// sumBalances is the balance change per address of ledger entries.
+func sumBalances(entries []LedgerEntry) []Balance {
+	idx := map[string]int{}
+	var out []Balance
+	for _, e := range entries {
+		if i, ok := idx[e.Address]; ok {
+			out[i].Amount += e.Amount
+			out[i].UpdatedAt = e.Time
+			continue
+		}
+		idx[e.Address] = len(out)
+		out = append(out, Balance{Address: e.Address, Amount: e.Amount, UpdatedAt: e.Time})
 	}
-	if err := exec(`INSERT INTO ledger (address, amount, kind, block, time_ms) VALUES (?, ?, ?, ?, ?)`, len(w.Entries), func(i int) []any {
-		x := &w.Entries[i]
-		return []any{x.Address, x.Amount, x.Kind, x.Block, ms(x.Time)}
-	}); err != nil {
-		return err
+	return out
+}
+
+func (s *sqlStore) BatchesAfter(ctx context.Context, id int64, fn func(*Batch) error) error {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, time_ms, count, difficulty, data FROM batches WHERE id > ? ORDER BY id`), id)
+	if err != nil {
+		return fmt.Errorf("account: %s: batches: %w", s.d.name, err)
 	}
-	if err := exec(`INSERT INTO balances (address, amount, updated_ms) VALUES (?, ?, ?)
-		ON CONFLICT (address) DO UPDATE SET amount = balances.amount + excluded.amount, updated_ms = excluded.updated_ms`, len(w.Entries), func(i int) []any {
-		x := &w.Entries[i]
-		return []any{x.Address, x.Amount, ms(x.Time)}
-	}); err != nil {
-		return err
+	if err := scanBatches(rows, fn); err != nil {
+		return fmt.Errorf("account: %s: batches: %w", s.d.name, err)
 	}
-	return exec(`INSERT INTO bans (target, reason, until_ms, time_ms) VALUES (?, ?, ?, ?)
-		ON CONFLICT (target) DO UPDATE SET reason = excluded.reason, until_ms = excluded.until_ms, time_ms = excluded.time_ms`, len(w.Bans), func(i int) []any {
-		x := &w.Bans[i]
-		return []any{x.Target, x.Reason, ms(x.Until), ms(x.Time)}
-	})
+	return nil
+}
+
+func (s *sqlStore) Meta(ctx context.Context, key string) (int64, error) {
+	var v int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT value FROM meta WHERE key = ?`), key).Scan(&v)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("account: %s: meta: %w", s.d.name, err)
+	}
+	return v, nil
 }
 
 func (s *sqlStore) LastBatch(ctx context.Context) (int64, error) {
@@ -490,4 +666,19 @@ func (s *sqlStore) Prune(ctx context.Context, before time.Time) (int64, error) {
 	return n, nil
 }
 
-func (s *sqlStore) Close() error { return s.db.Close() }
+func (s *sqlStore) Close() error {
+	if s.stop != nil {
+		select {
+		case <-s.stop:
+		default:
+			close(s.stop)
+		}
+		<-s.stopped
+	}
+	s.walMu.Lock()
+	if s.walFile != nil {
+		s.walFile.Close()
+	}
+	s.walMu.Unlock()
+	return s.db.Close()
+}

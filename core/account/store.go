@@ -18,6 +18,9 @@ type Store interface {
 	// BatchesSince calls fn for every batch at or after since, oldest
 	// first.
 	BatchesSince(ctx context.Context, since time.Time, fn func(*Batch) error) error
+	// BatchesAfter calls fn for every batch with an id above id, oldest
+	// first.
+	BatchesAfter(ctx context.Context, id int64, fn func(*Batch) error) error
 	// BatchesBefore returns up to limit batches with ids at or below id,
 	// newest first.
 	BatchesBefore(ctx context.Context, id int64, limit int) ([]Batch, error)
@@ -41,10 +44,19 @@ type Store interface {
 	Ledger(ctx context.Context, address string, limit int) ([]LedgerEntry, error)
 
 	Bans(ctx context.Context, now time.Time) ([]Ban, error)
+	// Meta is a stored number (0 when never written).
+	Meta(ctx context.Context, key string) (int64, error)
 
 	// Prune removes batches and bans older than before.
 	Prune(ctx context.Context, before time.Time) (int64, error)
 	Close() error
+}
+
+// Syncer is a Store whose Write returns before its transaction is on
+// disk: Sync makes everything written before it durable. The accounts
+// answer a commit only after a Sync that began after its Write.
+type Syncer interface {
+	Sync() error
 }
 
 // Write is one transaction's worth of changes.
@@ -62,16 +74,27 @@ type Write struct {
 	// Entries change balances and are kept in each address's ledger.
 	Entries []LedgerEntry
 	Bans    []Ban
+	Meta    []Meta
 }
+
+// Meta is a number the accounts keep about themselves.
+type Meta struct {
+	Key   string
+	Value int64
+}
+
+// metaStatsBatch is the last batch whose shares the stored statistics
+// include.
+const metaStatsBatch = "stats_batch"
 
 func (w *Write) empty() bool {
 	return len(w.Batches)+len(w.Workers)+len(w.Minutes)+len(w.Bests)+len(w.Blocks)+len(w.Splits)+
-		len(w.Entries)+len(w.Bans) == 0
+		len(w.Entries)+len(w.Bans)+len(w.Meta) == 0
 }
 
 func (w *Write) reset() {
 	w.Batches, w.Workers, w.Minutes, w.Bests = w.Batches[:0], w.Workers[:0], w.Minutes[:0], w.Bests[:0]
-	w.Blocks, w.Splits, w.Entries, w.Bans = w.Blocks[:0], w.Splits[:0], w.Entries[:0], w.Bans[:0]
+	w.Blocks, w.Splits, w.Entries, w.Bans, w.Meta = w.Blocks[:0], w.Splits[:0], w.Entries[:0], w.Bans[:0], w.Meta[:0]
 }
 
 // Batch is a group of credited shares: Data holds them (codec.go).
