@@ -141,6 +141,9 @@ func (c *Config) validate(haveKeys bool) error {
 	if c.DataDir == "" {
 		add("data_dir", "must be set")
 	}
+	if c.Flood && c.Network == chain.Mainnet {
+		add("flood", "is for stress tests on regtest, testnet or signet, not mainnet")
+	}
 	p := c.Pool
 	switch {
 	case p.Address != "":

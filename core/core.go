@@ -159,7 +159,7 @@ func New(cfg Config, opts Options) (*Core, error) {
 		Extranonce1Size: extranonce1Size, Extranonce2Size: cfg.Pool.Extranonce2Size,
 		Network: cfg.Network, Mode: cfg.Pool.Mode, Validator: c.Validator, Submitter: c.Submitter,
 		Registry: registry, Ready: func() bool { return c.Work.State().Ready() },
-		Software: opts.Software, Log: log.With("part", "link"), Accounts: accounts,
+		Software: opts.Software, Log: log.With("part", "link"), Accounts: accounts, FloodDifficulty: cfg.floodDifficulty(),
 		Rejected: c.rejected,
 	})
 	if err != nil {
@@ -192,6 +192,17 @@ func New(cfg Config, opts Options) (*Core, error) {
 		}
 	}
 	return c, nil
+}
+
+// FloodDifficulty is what flood mode holds every session at: so low that
+// any hash is a valid share (the target is the largest there is).
+const FloodDifficulty = 1.0 / (1 << 48)
+
+func (c Config) floodDifficulty() float64 {
+	if c.Flood {
+		return FloodDifficulty
+	}
+	return 0
 }
 
 // archiveKeep is how many recent jobs the archive keeps: the edges accept

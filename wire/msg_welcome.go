@@ -1,13 +1,15 @@
 package wire
 
+import "math"
+
 // Welcome ends the handshake: the core's first sealed frame, proving it holds
 // the key, and the edge's identity and limits.
 //
 //	WELCOME (0x04), core -> edge, sealed:
-//	+---------+-------------+----------+----------+-----------+-----------+---------+----------+
-//	| edge id | sessionbits | en1 size | en2 size | max batch | ping (ms) | time    | software |
-//	| u16     | u8          | u8       | u8       | u16       | u32       | i64 ns  | string   |
-//	+---------+-------------+----------+----------+-----------+-----------+---------+----------+
+//	+---------+-------------+----------+----------+-----------+-----------+--------+------------+----------+
+//	| edge id | sessionbits | en1 size | en2 size | max batch | ping (ms) | time   | flood diff | software |
+//	| u16     | u8          | u8       | u8       | u16       | u32       | i64 ns | f64        | string   |
+//	+---------+-------------+----------+----------+-----------+-----------+--------+------------+----------+
 //
 // A miner's extranonce1 is the big-endian en1-size-byte value
 // EdgeID<<SessionBits | session, unique across the pool.
@@ -25,13 +27,17 @@ type Welcome struct {
 	PingIntervalMillis uint32
 	// TimeUnixNano is the core's clock, so an edge can warn about skew.
 	TimeUnixNano int64
-	Software     string
+	// FloodDifficulty, above 0, is the core's flood mode for stress
+	// tests: every session is held at this difficulty, whatever vardiff,
+	// the listener or the miner asks.
+	FloodDifficulty float64
+	Software        string
 }
 
 func (*Welcome) Type() Type { return TypeWelcome }
 
 func (m *Welcome) Len() int {
-	return 2 + 1 + 1 + 1 + 2 + 4 + 8 + uvarintLen(uint64(len(m.Software))) + len(m.Software)
+	return 2 + 1 + 1 + 1 + 2 + 4 + 8 + 8 + uvarintLen(uint64(len(m.Software))) + len(m.Software)
 }
 
 func (m *Welcome) AppendBinary(b []byte) ([]byte, error) {
@@ -43,6 +49,7 @@ func (m *Welcome) AppendBinary(b []byte) ([]byte, error) {
 	b = appendU16(b, m.MaxBatch)
 	b = appendU32(b, m.PingIntervalMillis)
 	b = appendU64(b, uint64(m.TimeUnixNano))
+	b = appendF64(b, m.FloodDifficulty)
 	return appendString(b, m.Software), nil
 }
 
@@ -60,6 +67,8 @@ func (m *Welcome) check() error {
 		return encodeError(TypeWelcome, "max_batch", ErrInvalidValue)
 	case m.PingIntervalMillis == 0:
 		return encodeError(TypeWelcome, "ping_interval", ErrInvalidValue)
+	case !(m.FloodDifficulty >= 0) || math.IsInf(m.FloodDifficulty, 0):
+		return encodeError(TypeWelcome, "flood_difficulty", ErrInvalidValue)
 	}
 	return checkString(TypeWelcome, "software", m.Software, MaxNameLen)
 }
@@ -74,6 +83,7 @@ func (m *Welcome) Decode(b []byte) error {
 		MaxBatch:           d.u16("max_batch"),
 		PingIntervalMillis: d.u32("ping_interval"),
 		TimeUnixNano:       int64(d.u64("time")),
+		FloodDifficulty:    d.f64("flood_difficulty"),
 		Software:           d.str("software", MaxNameLen),
 	}
 	if err := d.finish(); err != nil {

@@ -214,7 +214,7 @@ func (e *edge) openSession(m *wire.SessionOpen) {
 			PayoutScript: res.payout,
 			VersionMask:  m.VersionMask,
 		}
-		sess, err := sess.WithDifficulty(0, m.Difficulty)
+		sess, err := sess.WithDifficulty(0, e.difficulty(m.Difficulty))
 		if err != nil {
 			reply.Status, reply.Message = wire.AuthBadWorkerName, "bad difficulty"
 		} else {
@@ -227,13 +227,22 @@ func (e *edge) openSession(m *wire.SessionOpen) {
 	e.send(&reply)
 }
 
+// difficulty is what a session is credited at: the edge's, or in flood
+// mode the flood difficulty whatever the edge says.
+func (e *edge) difficulty(d float64) float64 {
+	if f := e.s.cfg.FloodDifficulty; f > 0 {
+		return f
+	}
+	return d
+}
+
 // updateSession applies a vardiff report: a new snapshot of the session.
 func (e *edge) updateSession(m *wire.SessionUpdate) error {
 	old, ok := e.sessions[m.Session]
 	if !ok {
 		return nil // closed meanwhile, or never authorized
 	}
-	next, err := old.WithDifficulty(m.FromJob, m.Difficulty)
+	next, err := old.WithDifficulty(m.FromJob, e.difficulty(m.Difficulty))
 	if err != nil {
 		return err
 	}

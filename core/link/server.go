@@ -51,7 +51,10 @@ type Config struct {
 	Rejected func([]share.Credit)
 	Registry *Registry
 	// Ready reports whether sessions may be authorized (the gate).
-	Ready    func() bool
+	Ready func() bool
+	// FloodDifficulty, above 0, holds every session at this difficulty
+	// (flood mode, for stress tests); edges are told in WELCOME.
+	FloodDifficulty float64
 	Software string
 	Log      *slog.Logger
 }
@@ -213,7 +216,7 @@ func (s *Server) admit(h *wire.Hello) (*edge, error) {
 		EdgeID: id, SessionBits: uint8(s.cfg.SessionBits),
 		Extranonce1Size: uint8(s.cfg.Extranonce1Size), Extranonce2Size: uint8(s.cfg.Extranonce2Size),
 		MaxBatch: wire.MaxSubmitBatch, PingIntervalMillis: uint32(s.cfg.PingInterval / time.Millisecond),
-		TimeUnixNano: time.Now().UnixNano(), Software: s.cfg.Software,
+		TimeUnixNano: time.Now().UnixNano(), FloodDifficulty: s.cfg.FloodDifficulty, Software: s.cfg.Software,
 	}
 	s.edges[id] = e
 	return e, nil

@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/tls"
+	"math"
 	"net/netip"
 	"sync"
 	"time"
@@ -78,6 +79,7 @@ func (c *client) Submit(s *session.Session, r *wire.SubmitRecord, id []byte) boo
 }
 func (c *client) Known(id wire.JobID) bool { return c.srv.known(id) }
 func (c *client) Job() *session.Job        { return c.srv.job.Load() }
+func (c *client) Flood() float64           { return math.Float64frombits(c.srv.flood.Load()) }
 
 // admit counts the client against its address's limits.
 func (c *client) admit(ip netip.Addr, now time.Time) (wire.CloseReason, bool) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"strconv"
@@ -60,7 +61,8 @@ type Server struct {
 	stopping atomic.Bool
 
 	state    atomic.Pointer[wire.WorkState]
-	gatedAt  atomic.Int64 // unix nanos when the gate closed; 0 open
+	flood    atomic.Uint64 // the core's flood difficulty, float64 bits
+	gatedAt  atomic.Int64  // unix nanos when the gate closed; 0 open
 	engine   gnet.Engine
 	ready    chan struct{}
 	readyErr error
@@ -277,6 +279,10 @@ func (s *Server) known(id wire.JobID) bool {
 // LinkUp re-opens every authorized session on a new link, then lets the
 // spool replay.
 func (s *Server) LinkUp(w *wire.Welcome, again bool) {
+	s.flood.Store(math.Float64bits(w.FloodDifficulty))
+	if w.FloodDifficulty > 0 {
+		s.log.Warn("the core is in flood mode: every miner is held at its difficulty", "difficulty", w.FloodDifficulty)
+	}
 	if !again {
 		return
 	}

@@ -159,7 +159,11 @@ func (s *Session) passwordOptions(pass string) {
 // setTarget sets the difficulty the next notify carries, within the
 // listener's limits (and the session's minimum).
 func (s *Session) setTarget(d float64) {
-	d = vardiff.Clamp(max(d, s.min), &s.cfg.Vardiff)
+	if f := s.up.Flood(); f > 0 {
+		d = f
+	} else {
+		d = vardiff.Clamp(max(d, s.min), &s.cfg.Vardiff)
+	}
 	if !s.notified {
 		s.diff, s.next = d, 0 // nothing sent yet: the first notify carries it
 		return
@@ -188,6 +192,9 @@ func (s *Session) AuthResult(out []byte, m *wire.AuthResult, job *Job, now time.
 	}
 	s.flags |= authorized
 	s.Payout = m.PayoutScript
+	if f := s.up.Flood(); f > 0 && s.target() != f {
+		s.setTarget(f) // flood mode: nothing else counts
+	}
 	out = stratum.AppendBool(out, id, true)
 	if job != nil {
 		out = s.notify(out, job, true)

@@ -24,6 +24,7 @@ type fakeUp struct {
 	submits  []submitted
 	job      *Job
 	busy     bool
+	flood    float64
 }
 
 func (f *fakeUp) Allocate(resume []byte) (wire.SessionID, []byte, int, bool) {
@@ -47,6 +48,7 @@ func (f *fakeUp) Submit(s *Session, r *wire.SubmitRecord, id []byte) bool {
 	return true
 }
 func (f *fakeUp) Known(id wire.JobID) bool { return f.job != nil && id == f.job.ID }
+func (f *fakeUp) Flood() float64           { return f.flood }
 func (f *fakeUp) Job() *Job                { return f.job }
 
 var t0 = time.Unix(1_700_000_000, 0)
@@ -438,5 +440,21 @@ func TestExtranonce2SizeWithinTheCoreSlot(t *testing.T) {
 		if len(h.up.submits) != 1 {
 			t.Errorf("size %d: extranonce2 %s refused", tc.size, tc.submitEn)
 		}
+	}
+}
+
+// In the core's flood mode every session is held at the flood difficulty:
+// the listener's start, a suggestion, a password option or vardiff change
+// nothing.
+func TestFloodHoldsTheDifficulty(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.up.flood = 1.0 / (1 << 48)
+	h.send(`{"id":1,"method":"mining.subscribe","params":[]}`, `{"id":2,"method":"mining.authorize","params":["w","d=4096"]}`)
+	expect(t, h.authOK(), `{"id":2,"result":true,"error":null}`,
+		`{"id":null,"method":"mining.set_difficulty","params":[0.000000000000003552713678800501]}`, notify1a)
+	h.send(`{"id":3,"method":"mining.suggest_difficulty","params":[1000]}`)
+	h.s.Retarget(t0.Add(time.Hour))
+	if prefix, _, _ := h.s.NotifyParts(nil, testJob(0x1b, false)); len(prefix) != 0 {
+		t.Errorf("difficulty moved in flood mode: %s", prefix)
 	}
 }

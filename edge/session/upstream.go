@@ -21,4 +21,7 @@ type Upstream interface {
 	Known(id wire.JobID) bool
 	// Job is the newest job, for a session that has just authorized.
 	Job() *Job
+	// Flood is the core's flood difficulty (stress tests): above 0, every
+	// session is held at it, whatever else asks.
+	Flood() float64
 }
