@@ -21,6 +21,7 @@ import (
 	"github.com/stratapool/strata/core/link"
 	"github.com/stratapool/strata/core/node"
 	"github.com/stratapool/strata/core/share"
+	"github.com/stratapool/strata/core/stats"
 	"github.com/stratapool/strata/core/work"
 	"github.com/stratapool/strata/wire"
 )
@@ -37,6 +38,11 @@ type Options struct {
 	// Accounts, if set, replace the configured store (tests that watch
 	// the credits).
 	Accounts link.Accounts
+	// Build describes the binary on the status page and in /metrics.
+	Build stats.Build
+	// StatsListener, if set, is where the statistics are served instead
+	// of stats.listen.
+	StatsListener net.Listener
 }
 
 // Core is the pool's core, wired together.
@@ -53,6 +59,8 @@ type Core struct {
 	Archive   *job.Archive
 	// Accounts keep the credits; nil when Options.Accounts replaced them.
 	Accounts *account.Accounts
+	Stats    *stats.Server
+	statsLn  net.Listener
 	// archiveQueue carries new jobs to the archive's writer.
 	archiveQueue chan *job.Job
 }
@@ -185,13 +193,42 @@ func New(cfg Config, opts Options) (*Core, error) {
 		OnTemplate: c.Work.OnTemplate, OnChange: c.Work.Evaluate,
 	})
 
+	c.Stats = stats.New(stats.Source{
+		Network: cfg.Network, Mode: cfg.Pool.Mode, Flood: cfg.Flood, Build: opts.Build, Started: time.Now(),
+		Work: c.Work, Link: c.Link, Accounts: c.Accounts, Verdicts: c.Validator.Counts,
+		Nodes: func() []stats.NodeInfo {
+			statuses, clients := c.Nodes.Statuses(), c.Nodes.Clients()
+			out := make([]stats.NodeInfo, len(statuses))
+			for i := range statuses {
+				out[i] = stats.NodeInfo{Status: statuses[i], Latency: clients[i].Latency()}
+			}
+			return out
+		},
+	}, log.With("part", "stats"))
+	c.statsLn = opts.StatsListener
+	if c.statsLn == nil && cfg.Stats.Listen != "" {
+		if c.statsLn, err = net.Listen("tcp", cfg.Stats.Listen); err != nil {
+			return nil, listenError("stats.listen", cfg.Stats.Listen, err)
+		}
+	}
 	c.listener = opts.Listener
 	if c.listener == nil {
 		if c.listener, err = net.Listen("tcp", cfg.Link.Listen); err != nil {
+			if c.statsLn != nil {
+				c.statsLn.Close()
+			}
 			return nil, listenError("link.listen", cfg.Link.Listen, err)
 		}
 	}
 	return c, nil
+}
+
+// StatsAddr is where the statistics are served, or nil.
+func (c *Core) StatsAddr() net.Addr {
+	if c.statsLn == nil {
+		return nil
+	}
+	return c.statsLn.Addr()
 }
 
 // FloodDifficulty is what flood mode holds every session at: so low that
@@ -219,13 +256,14 @@ func (c *Core) LinkAddr() net.Addr { return c.listener.Addr() }
 // Run runs the core until ctx ends.
 func (c *Core) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, 5)
+	errs := make(chan error, 6)
 	for _, run := range []func(context.Context) error{
 		c.Nodes.Run,
 		c.Work.Run,
 		func(ctx context.Context) error { return c.Link.Serve(ctx, c.listener) },
 		c.archiveJobs,
 		c.runAccounts,
+		c.serveStats,
 	} {
 		wg.Go(func() {
 			if err := run(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -233,8 +271,12 @@ func (c *Core) Run(ctx context.Context) error {
 			}
 		})
 	}
+	statsAt := "off"
+	if c.statsLn != nil {
+		statsAt = "http://" + c.statsLn.Addr().String() + "/"
+	}
 	c.log.Info("core running", "network", c.cfg.Network.String(), "mode", c.cfg.Pool.Mode.String(),
-		"link", c.listener.Addr().String(), "nodes", len(c.cfg.Nodes))
+		"link", c.listener.Addr().String(), "nodes", len(c.cfg.Nodes), "stats", statsAt)
 	var err error
 	select {
 	case <-ctx.Done():
@@ -250,6 +292,14 @@ func (c *Core) Run(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// serveStats serves the statistics until ctx ends.
+func (c *Core) serveStats(ctx context.Context) error {
+	if c.statsLn == nil {
+		return nil
+	}
+	return c.Stats.Serve(ctx, c.statsLn)
 }
 
 // runAccounts commits credits until ctx ends; the link stops first, so

@@ -79,6 +79,8 @@ type pool struct {
 
 	coreCfg  core.Config
 	coreAddr string
+	// stats is the core's statistics address, http://host:port.
+	stats    string
 	core     *core.Core
 	stopCore func()
 
@@ -120,9 +122,11 @@ func startPool(t *testing.T, o options) *pool {
 	cfg.Pool.FeePercent = o.fee
 	cfg.Link.PingInterval = time.Second
 	cfg.Template.Refresh, cfg.Template.MaxAge = 10*time.Minute, 20*time.Minute // no new jobs but the ones a test causes
-	cfg.Stats.Listen = ""
+	statsAddr, _ := testnet.Addr()
+	cfg.Stats.Listen = statsAddr
 	cfg.Nodes[0].RPCURL, cfg.Nodes[0].RPCUser, cfg.Nodes[0].RPCPassword = n.RPCURL, n.User, n.Password
 	p.coreCfg = cfg
+	p.stats = "http://" + statsAddr
 	p.startCore()
 
 	ecfg := edge.DefaultConfig()

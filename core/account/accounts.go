@@ -112,12 +112,13 @@ type Accounts struct {
 	syncing []func(error)
 	syncNow chan struct{}
 
-	healthy   atomic.Bool
-	detail    atomic.Pointer[string]
-	commits   atomic.Uint64
-	credited  atomic.Uint64
-	failures  atomic.Uint64
-	lastWrite atomic.Int64 // nanoseconds the last transaction took
+	healthy     atomic.Bool
+	detail      atomic.Pointer[string]
+	commits     atomic.Uint64
+	blocksFound atomic.Uint64
+	credited    atomic.Uint64
+	failures    atomic.Uint64
+	lastWrite   atomic.Int64 // nanoseconds the last transaction took
 }
 
 // workerState is what the committer knows of a worker.
@@ -463,6 +464,7 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 	}
 	a.mu.Unlock()
 	a.credited.Add(uint64(t.credited))
+	a.blocksFound.Add(uint64(len(t.blocks)))
 	a.pending.reset()
 	a.answer(group)
 	for _, b := range t.blocks {

@@ -31,6 +31,9 @@ type liveWorker struct {
 	LastShare time.Time
 	Accepted  uint64
 	Rejected  uint64
+	// AcceptedDifficulty is the difficulty credited since the start: as a
+	// counter, its rate is the hashrate (× 2^32).
+	AcceptedDifficulty float64
 	// BestSession is the best share of the worker's current session.
 	BestSession  float64
 	session      uint32
@@ -67,6 +70,7 @@ func (l *live) accept(c *share.Credit, id uint32, address string) {
 		m.Accepted += c.Difficulty
 		m.AcceptedCount++
 		w.Accepted++
+		w.AcceptedDifficulty += c.Difficulty
 		w.LastShare = c.Time
 		if w.session != uint32(c.Session) {
 			w.session, w.BestSession = uint32(c.Session), 0
@@ -151,6 +155,9 @@ type PoolView struct {
 	BestEver   float64 `json:"best_share_ever"`
 	// RejectsByReason counts rejected shares by verdict since the start.
 	RejectsByReason map[string]uint64 `json:"rejects_by_reason"`
+	// AcceptedDifficulty is the difficulty credited since the start.
+	AcceptedDifficulty float64 `json:"accepted_difficulty"`
+	BlocksFound        uint64  `json:"blocks_found"`
 }
 
 // onlineWithin: a worker with a share this recent is online.
@@ -178,7 +185,8 @@ func (a *Accounts) Pool(now time.Time) PoolView {
 	defer a.mu.Unlock()
 	v := PoolView{Hashrate5m: a.live.pool.hashrate(now, 5*time.Minute), Hashrate1h: a.live.pool.hashrate(now, time.Hour),
 		Workers: len(a.live.workers), Accepted: a.live.pool.Accepted, Rejected: a.live.pool.Rejected, BestEver: best,
-		RejectsByReason: map[string]uint64{}}
+		RejectsByReason: map[string]uint64{}, AcceptedDifficulty: a.live.pool.AcceptedDifficulty,
+		BlocksFound: a.blocksFound.Load()}
 	for _, w := range a.live.workers {
 		if now.Sub(w.LastShare) < onlineWithin {
 			v.Online++

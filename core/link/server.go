@@ -55,8 +55,8 @@ type Config struct {
 	// FloodDifficulty, above 0, holds every session at this difficulty
 	// (flood mode, for stress tests); edges are told in WELCOME.
 	FloodDifficulty float64
-	Software string
-	Log      *slog.Logger
+	Software        string
+	Log             *slog.Logger
 }
 
 // Server serves edges.

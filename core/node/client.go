@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/stratapool/strata/internal/metric"
 )
 
 // maxResponse bounds an answer: a full block template in hex is about 8 MB.
@@ -47,6 +49,42 @@ type Client struct {
 	cookieFile     string
 	mu             sync.Mutex // guards cookieAuth
 	cookieAuth     string     // "Basic ..." from the cookie, once read
+
+	// latency is each RPC method's round trips; errors its failures.
+	latency map[string]*metric.Histogram
+	errors  map[string]*atomic.Uint64
+}
+
+// timedMethods are the methods whose latency is kept; the rest count as
+// "other".
+var timedMethods = []string{"getblocktemplate", "submitblock", "getblockchaininfo", "getbestblockhash",
+	"getblockheader", "getblockcount", "getblockhash", "other"}
+
+// Latency is the RPC latency of each method, and how many calls failed.
+func (c *Client) Latency() map[string]LatencyStats {
+	out := make(map[string]LatencyStats, len(c.latency))
+	for m, h := range c.latency {
+		out[m] = LatencyStats{Snapshot: h.Snapshot(), Errors: c.errors[m].Load()}
+	}
+	return out
+}
+
+// LatencyStats are one method's round trips and failures.
+type LatencyStats struct {
+	metric.Snapshot
+	Errors uint64
+}
+
+func (c *Client) observe(method string, start time.Time, err error) {
+	h, ok := c.latency[method]
+	if !ok {
+		method = "other"
+		h = c.latency[method]
+	}
+	h.Observe(time.Since(start))
+	if err != nil {
+		c.errors[method].Add(1)
+	}
 }
 
 // NewClient checks the configuration; it does not contact the node.
@@ -70,7 +108,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		MaxIdleConnsPerHost: 8,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	return &Client{
+	c := &Client{
 		name:       name,
 		url:        cfg.URL,
 		timeout:    cfg.Timeout,
@@ -78,7 +116,13 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		user:       cfg.User,
 		password:   cfg.Password,
 		cookieFile: cfg.CookieFile,
-	}, nil
+		latency:    map[string]*metric.Histogram{},
+		errors:     map[string]*atomic.Uint64{},
+	}
+	for _, m := range timedMethods {
+		c.latency[m], c.errors[m] = metric.NewHistogram(metric.LatencyBuckets), new(atomic.Uint64)
+	}
+	return c, nil
 }
 
 // Name identifies the node in logs.
@@ -122,7 +166,14 @@ func (c *Client) call(ctx context.Context, method string, params []any, result a
 
 // send posts a request body made of parts, retrying once with a fresh
 // cookie when the node refuses the old one.
-func (c *Client) send(ctx context.Context, method string, body [][]byte, result any) error {
+func (c *Client) send(ctx context.Context, method string, body [][]byte, result any) (err error) {
+	start := time.Now()
+	defer func() {
+		// A longpoll waits for the node on purpose: it is not latency.
+		if !isLongPoll(method, ctx) {
+			c.observe(method, start, err)
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		auth, err := c.authorization(attempt > 0)
 		if err != nil {

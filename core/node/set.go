@@ -170,6 +170,15 @@ func (s *Set) Statuses() []Status {
 	return out
 }
 
+// Clients are the nodes' clients, in the order of Statuses.
+func (s *Set) Clients() []*Client {
+	out := make([]*Client, len(s.members))
+	for i, m := range s.members {
+		out[i] = m.Client
+	}
+	return out
+}
+
 // Run probes the nodes, follows ZMQ and longpolls, and hands templates to
 // OnTemplate until ctx ends.
 func (s *Set) Run(ctx context.Context) error {

@@ -60,11 +60,17 @@ func (c *Client) GetBlockTemplate(ctx context.Context) (*chain.Template, error) 
 func (c *Client) LongPoll(ctx context.Context, id string) (*chain.Template, error) {
 	req := map[string]any{"rules": templateRequest["rules"], "capabilities": templateRequest["capabilities"], "longpollid": id}
 	var r gbtResult
-	if err := c.call(ctx, "getblocktemplate", []any{req}, &r); err != nil {
+	if err := c.call(context.WithValue(ctx, longPollKey{}, true), "getblocktemplate", []any{req}, &r); err != nil {
 		return nil, err
 	}
 	return r.template(c.name, time.Now())
 }
+
+// longPollKey marks a longpoll's context: it waits on purpose, so its
+// time is not RPC latency.
+type longPollKey struct{}
+
+func isLongPoll(_ string, ctx context.Context) bool { return ctx.Value(longPollKey{}) != nil }
 
 // template checks the answer and converts it.
 func (r *gbtResult) template(node string, now time.Time) (*chain.Template, error) {
