@@ -11,16 +11,21 @@ PGO      := $(if $(wildcard profiles/strata.pgo),-pgo=profiles/strata.pgo,-pgo=o
 
 export PATH := $(dir $(GO)):$(PATH)
 
-.PHONY: help build test quick bench fuzz pgo run lint deps
+.PHONY: help build test quick bench fuzz pgo run lint deps deps-build
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## build bin/strata (with profiles/strata.pgo when present)
+build: deps-build ## build bin/strata (with profiles/strata.pgo when present) and the pinned btcd beside it
 	$(GO) build $(PGO) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/strata
+	$(GO) build -o bin/btcd github.com/btcsuite/btcd
 
-run: build ## start a regtest node, core and edge on this machine
-	$(BIN) run
+# RUNFLAGS are strata run's flags for make run: two demo miners find
+# regtest blocks so there is something to watch.
+RUNFLAGS ?= --demo-miners 2
+
+run: build ## start a regtest node, core and edge on this machine, with demo miners
+	$(BIN) run $(RUNFLAGS)
 
 test: deps ## install what is missing, then vet, race tests with integration tests, every benchmark once
 	$(GO) vet ./...
@@ -43,5 +48,8 @@ lint: ## go vet and a gofmt check
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 
-deps: ## install the system packages the build needs (as root), or say which
-	scripts/deps.sh
+deps: ## install the system packages the build and the tests need (as root), or say which
+	scripts/deps.sh test
+
+deps-build: ## install the system packages the build needs (as root), or say which
+	scripts/deps.sh build

@@ -132,6 +132,10 @@ const (
 // Validate checks every setting; an error names the key at fault.
 func (c *Config) Validate() error { return c.validate(false) }
 
+// ValidateEmbedded checks the settings of a core run with its edge in one
+// process (strata run), which makes the link key itself.
+func (c *Config) ValidateEmbedded() error { return c.validate(true) }
+
 // validate is Validate; haveKeys says link keys come from elsewhere than
 // link.keys_file (strata run makes its own).
 func (c *Config) validate(haveKeys bool) error {

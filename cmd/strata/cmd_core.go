@@ -31,7 +31,7 @@ func runCore(args []string, out, errOut io.Writer) error {
 		return err
 	}
 	log := s.Log.logger(errOut)
-	c, err := core.New(s.Config, core.Options{Log: log, Software: "strata " + version})
+	c, err := core.New(s.Config, core.Options{Log: log, Software: "strata " + version, Build: buildStats()})
 	if err != nil {
 		return err
 	}

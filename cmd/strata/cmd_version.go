@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/stratapool/strata/core/stats"
 	"io"
 	"runtime"
 	"runtime/debug"
@@ -47,4 +48,10 @@ func runVersion(args []string, out, errOut io.Writer) error {
 	b := readBuildInfo()
 	_, err := fmt.Fprintf(out, "strata %s\ncommit  %s\ngo      %s\npgo     %s\n", b.Version, b.Commit, b.Go, b.PGO)
 	return err
+}
+
+// buildStats is the build as the statistics show it.
+func buildStats() stats.Build {
+	b := readBuildInfo()
+	return stats.Build{Version: b.Version, Commit: b.Commit, GoVersion: b.Go, PGO: b.PGO != "none" && b.PGO != "off"}
 }

@@ -104,8 +104,13 @@ func (s *Server) CurrentJob() *session.Job { return s.job.Load() }
 // Uplink is the server's link to the core.
 func (s *Server) Uplink() *uplink.Uplink { return s.up }
 
-// Ready is closed once every listener listens; ReadyErr says if one failed.
+// Ready is closed once every listener listens, or one failed: ReadyErr
+// says which.
 func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// ReadyErr is why the listeners could not all be opened, once Ready is
+// closed.
+func (s *Server) ReadyErr() error { return s.readyErr }
 
 // Run serves until ctx ends.
 func (s *Server) Run(ctx context.Context) error {

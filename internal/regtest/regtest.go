@@ -52,19 +52,32 @@ type Node struct {
 	nextID  atomic.Uint64
 }
 
-// Binary finds the btcd to run: $STRATA_BTCD, or the tool pinned in go.mod,
-// built by the go command if needed.
+// Binary finds the btcd to run: $STRATA_BTCD; a btcd beside the running
+// program (make build puts one in bin/); the tool pinned in go.mod, built
+// by the go command if needed, when run in the source tree; or a btcd on
+// the PATH.
 func Binary(ctx context.Context) (string, error) {
 	if p := os.Getenv("STRATA_BTCD"); p != "" {
 		return p, nil
 	}
+	if exe, err := os.Executable(); err == nil {
+		beside := filepath.Join(filepath.Dir(exe), "btcd")
+		if fi, err := os.Stat(beside); err == nil && !fi.IsDir() {
+			return beside, nil
+		}
+	}
 	out, err := exec.CommandContext(ctx, "go", "tool", "-n", "btcd").Output()
+	if err != nil {
+		if p, perr := exec.LookPath("btcd"); perr == nil {
+			return p, nil
+		}
+	}
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return "", fmt.Errorf("regtest: go tool -n btcd: %v: %s", err, bytes.TrimSpace(ee.Stderr))
+			return "", fmt.Errorf("regtest: no btcd found (not beside strata, not on the PATH, and go tool -n btcd says: %s); make build puts one in bin/, or set STRATA_BTCD", bytes.TrimSpace(ee.Stderr))
 		}
-		return "", fmt.Errorf("regtest: go tool -n btcd: %w (run from the strata source tree, or set STRATA_BTCD)", err)
+		return "", fmt.Errorf("regtest: go tool -n btcd: %w (run from the strata source tree, put btcd beside strata or on the PATH, or set STRATA_BTCD)", err)
 	}
 	fields := strings.Fields(string(out))
 	if len(fields) == 0 {
