@@ -290,8 +290,9 @@ func (c *conn) answered(id []byte, at time.Time, accepted bool, code int) {
 
 // share makes the next share, or reports that there is no work yet. In
 // flood mode any hash is a share: the first nonce whose hash is not a
-// block is taken. Otherwise nonces are searched, up to limit hashes.
-func (c *conn) share(flood bool, limit int) (line []byte, ok bool) {
+// block is taken (or, asked for a block, the first that is). Otherwise
+// nonces are searched, up to limit hashes.
+func (c *conn) share(flood, block bool, limit int) (line []byte, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.job == nil || !c.authorized || !c.haveTarget || c.outstanding >= pendingMax {
@@ -307,8 +308,8 @@ func (c *conn) share(flood bool, limit int) (line []byte, ok bool) {
 		c.nextNonce++
 		h := j.Header(c.root, version, j.NTime, nonce)
 		hash := miner.HashHeader(&h)
-		if c.network.Meets(hash) {
-			continue // a block: a stress test should not mine the chain away
+		if flood && c.network.Meets(hash) != block {
+			continue // a stress test mines a block only when asked to
 		}
 		if !flood && !c.target.Meets(hash) {
 			continue

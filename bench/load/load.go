@@ -50,6 +50,10 @@ type Config struct {
 	// Flood: the pool holds every miner at a difficulty where any hash is a
 	// share; shares are taken without searching.
 	Flood bool
+	// BlockEvery, in flood mode on regtest, sends a share that is a block
+	// this often (0: never), so that new jobs reach the miners during the
+	// run and their spread is measured.
+	BlockEvery time.Duration
 	// Insecure skips certificate checks on TLS targets (self-signed).
 	Insecure bool
 	// Progress, if set, gets a line a second.
@@ -93,6 +97,9 @@ func (c *Config) check() ([]target, error) {
 	}
 	if c.Ramp < 0 {
 		errs = append(errs, fmt.Errorf("ramp must not be negative, got %g", c.Ramp))
+	}
+	if c.BlockEvery < 0 || (c.BlockEvery > 0 && !c.Flood) {
+		errs = append(errs, errors.New("block-every needs flood mode (a pool on regtest where any hash is a share)"))
 	}
 	if c.MaxShares < 0 {
 		errs = append(errs, fmt.Errorf("max shares must not be negative, got %d", c.MaxShares))

@@ -30,6 +30,7 @@ type Report struct {
 	// received it to the last; the 99th percentile over jobs.
 	NotifySpreadMsP99 float64  `json:"notify_spread_ms_p99"`
 	Jobs              int      `json:"jobs"`
+	Blocks            uint64   `json:"blocks_sent"`
 	Reconnects        uint64   `json:"reconnect_requests"`
 	DurationS         float64  `json:"duration_s"`
 	SteadyS           float64  `json:"steady_s"`
@@ -52,6 +53,11 @@ type run struct {
 	reconnects                    atomic.Uint64
 	rejects                       [32]atomic.Uint64 // by Stratum code (20-25), 0: other
 	latency                       histogram
+	// blockDue asks the next share to be a block (BlockEvery).
+	blockDue atomic.Bool
+	blocks   atomic.Uint64
+	// steady is when every connection was opened (unix nanos; 0 before).
+	steady atomic.Int64
 	// perSecond counts answers by the second of the run they came in.
 	start     time.Time
 	perSecond [int(MaxDuration/time.Second) + 2]struct{ acc, rej atomic.Uint64 }
@@ -133,8 +139,6 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	defer cancel()
 
 	var wg sync.WaitGroup
-	var connsMu sync.Mutex
-	var conns []*conn
 	steadyAt := start
 	progressDone := make(chan struct{})
 	go func() { r.progress(ctx, start); close(progressDone) }()
@@ -160,11 +164,23 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 		c := &conn{r: r, index: i, hs: &hs, user: user}
 		wg.Go(func() { r.drive(ctx, c, targets[i%len(targets)]) })
-		connsMu.Lock()
-		conns = append(conns, c)
-		connsMu.Unlock()
 	}
 	steadyAt = time.Now()
+	r.steady.Store(steadyAt.UnixNano())
+	if cfg.BlockEvery > 0 {
+		wg.Go(func() {
+			t := time.NewTicker(cfg.BlockEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					r.blockDue.Store(true)
+				}
+			}
+		})
+	}
 	<-ctx.Done()
 	end := time.Now()
 	wg.Wait()
@@ -189,6 +205,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	rep.LatencyMs = Latency{P50: r.latency.quantile(0.5), P99: r.latency.quantile(0.99), P999: r.latency.quantile(0.999)}
 	rep.NotifySpreadMsP99, rep.Jobs = r.spread()
+	rep.Blocks = r.blocks.Load()
 	r.mu.Lock()
 	rep.Errors, rep.ErrorSamples = r.nerrs, slices.Clone(r.errs)
 	r.mu.Unlock()
@@ -251,7 +268,14 @@ func (r *run) drive(ctx context.Context, c *conn, t target) {
 		if r.cfg.Flood {
 			limit = 64
 		}
-		line, ok := c.share(r.cfg.Flood, limit)
+		block := r.cfg.BlockEvery > 0 && r.blockDue.CompareAndSwap(true, false)
+		line, ok := c.share(r.cfg.Flood, block, limit)
+		if block && !ok {
+			r.blockDue.Store(true) // another connection sends it
+		}
+		if block && ok {
+			r.blocks.Add(1)
+		}
 		if !ok {
 			continue
 		}
@@ -303,18 +327,21 @@ func (r *run) rates(steadyAt, end time.Time) (float64, float64) {
 	return float64(acc) / secs, float64(rej) / secs
 }
 
-// spread is the 99th percentile of the jobs' notify spreads, over the
-// jobs nearly every connection received, in milliseconds.
+// spread is the 99th percentile of the jobs' notify spreads, in
+// milliseconds, over the jobs that came after every connection was open
+// (a miner's first job comes when it authorizes, not when the job is new)
+// and that nearly every connection received.
 func (r *run) spread() (float64, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	steady := time.Unix(0, r.steady.Load())
 	most := 0
 	for _, s := range r.jobs {
 		most = max(most, s.n)
 	}
 	var spreads []float64
 	for _, s := range r.jobs {
-		if s.n >= most*95/100 && s.n > 1 {
+		if s.first.After(steady) && s.n >= most*95/100 && s.n > 1 {
 			spreads = append(spreads, float64(s.last.Sub(s.first).Microseconds())/1000)
 		}
 	}

@@ -30,6 +30,7 @@ func runBench(args []string, out, errOut io.Writer) error {
 	fs.BoolVar(&cfg.Shared, "shared", false, "every miner uses the user as given (default: a worker name each, user.b<n>)")
 	handshakes := fs.String("handshakes", strings.Join(load.Handshakes(), ","), "the miners' openings, taken in turn")
 	fs.BoolVar(&cfg.Flood, "flood", false, "the pool is in flood mode: send shares without searching for work")
+	fs.DurationVar(&cfg.BlockEvery, "block-every", 0, "with --flood on regtest: send a share that is a block this often, so new jobs reach the miners and their spread is measured")
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "accept any certificate on stratum+ssl:// (self-signed pools)")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	quiet := fs.Bool("quiet", false, "no progress line")
@@ -97,7 +98,7 @@ func printReport(w io.Writer, r *load.Report) {
 		fmt.Fprintf(w, "rejects       %s\n", strings.Join(parts, ", "))
 	}
 	fmt.Fprintf(w, "latency       p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms (submit to reply)\n", r.LatencyMs.P50, r.LatencyMs.P99, r.LatencyMs.P999)
-	fmt.Fprintf(w, "notify spread p99 %.2f ms over %d jobs (first to last miner)\n", r.NotifySpreadMsP99, r.Jobs)
+	fmt.Fprintf(w, "notify spread p99 %.2f ms over %d new jobs (first to last miner); %d blocks sent\n", r.NotifySpreadMsP99, r.Jobs, r.Blocks)
 	if r.Reconnects > 0 {
 		fmt.Fprintf(w, "reconnects    %d asked by the pool\n", r.Reconnects)
 	}

@@ -184,6 +184,19 @@ func (p *pool) run(ctx context.Context) error {
 		wg.Wait()
 		return err
 	}
+	// Ready means miners get work: the link is up and a job has come.
+	for e.Server.CurrentJob() == nil {
+		select {
+		case err := <-errs:
+			cancel()
+			wg.Wait()
+			return err
+		case <-ctx.Done():
+			wg.Wait()
+			return nil
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 	p.Stratum = stratumURL(s.Edge.Listeners[0])
 	if a := c.StatsAddr(); a != nil {
 		p.Status = "http://" + a.String() + "/"
