@@ -35,6 +35,10 @@ type Config struct {
 	Connections int
 	// Ramp is new connections per second (0: all at once).
 	Ramp float64
+	// Settle is how long after the ramp the steady part begins, for the
+	// rates and latencies reported as steady: a pool takes a moment to
+	// catch up with thousands of handshakes.
+	Settle time.Duration
 	// Rate is each connection's target shares per second.
 	Rate     float64
 	Duration time.Duration

@@ -2,8 +2,10 @@ package load
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/stratapool/strata/bench/miner"
 	"math/rand/v2"
 	"net"
 	"slices"
@@ -25,7 +27,11 @@ type Report struct {
 	AcceptedPerS    float64           `json:"accepted_per_s"`
 	RejectedPerS    float64           `json:"rejected_per_s"`
 	RejectsByReason map[string]uint64 `json:"rejects_by_reason"`
-	LatencyMs       Latency           `json:"latency_ms"`
+	// LatencyMs is submit to reply for the shares sent in the steady part
+	// (every connection open, the settle time passed); LatencyAllMs for all
+	// of them, the ramp's handshakes included.
+	LatencyMs    Latency `json:"latency_ms"`
+	LatencyAllMs Latency `json:"latency_all_ms"`
 	// NotifySpreadMsP99: for each job, the time from the first miner that
 	// received it to the last; the 99th percentile over jobs.
 	NotifySpreadMsP99 float64  `json:"notify_spread_ms_p99"`
@@ -52,7 +58,9 @@ type run struct {
 	accepted, rejected, submitted atomic.Uint64
 	reconnects                    atomic.Uint64
 	rejects                       [32]atomic.Uint64 // by Stratum code (20-25), 0: other
-	latency                       histogram
+	// latency counts the answers to submits sent in the steady part (a
+	// second after every connection was open); latencyAll every answer.
+	latency, latencyAll histogram
 	// blockDue asks the next share to be a block (BlockEvery).
 	blockDue atomic.Bool
 	blocks   atomic.Uint64
@@ -62,13 +70,45 @@ type run struct {
 	start     time.Time
 	perSecond [int(MaxDuration/time.Second) + 2]struct{ acc, rej atomic.Uint64 }
 
-	mu       sync.Mutex // guards jobs and errs
+	mu       sync.Mutex // guards jobs, parsed and errs
 	jobs     map[string]*jobSpread
+	parsed   map[string]parsedJob
 	errs     []string
 	nerrs    int
 	live     atomic.Int64
 	failures atomic.Int64
 	drops    atomic.Int64
+}
+
+// parsedJob is a notify decoded once for every connection that gets it.
+type parsedJob struct {
+	job     *miner.Job
+	network miner.Target
+}
+
+// job decodes a notify's params, once per distinct params.
+func (r *run) job(params []byte) (*miner.Job, miner.Target, error) {
+	r.mu.Lock()
+	p, ok := r.parsed[string(params)]
+	r.mu.Unlock()
+	if ok {
+		return p.job, p.network, nil
+	}
+	j, err := miner.ParseNotify(params)
+	if err != nil {
+		return nil, miner.Target{}, err
+	}
+	network, err := miner.TargetFromBits(j.Bits)
+	if err != nil {
+		return nil, miner.Target{}, err
+	}
+	r.mu.Lock()
+	if len(r.parsed) >= 64 {
+		clear(r.parsed) // old jobs: refilled from the next notifies
+	}
+	r.parsed[string(params)] = parsedJob{j, network}
+	r.mu.Unlock()
+	return j, network, nil
 }
 
 type jobSpread struct {
@@ -94,7 +134,10 @@ func (r *run) jobSeen(id string, at time.Time) {
 }
 
 func (r *run) answer(d time.Duration, accepted bool, code int) {
-	r.latency.observe(d)
+	r.latencyAll.observe(d)
+	if st := r.steady.Load(); st > 0 && time.Now().Add(-d).UnixNano() > st {
+		r.latency.observe(d)
+	}
 	sec := min(max(int(time.Since(r.start)/time.Second), 0), len(r.perSecond)-1)
 	if accepted {
 		r.accepted.Add(1)
@@ -134,7 +177,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		names = Handshakes()
 	}
 	start := time.Now()
-	r := &run{cfg: cfg, jobs: map[string]*jobSpread{}, start: start}
+	r := &run{cfg: cfg, jobs: map[string]*jobSpread{}, parsed: map[string]parsedJob{}, start: start}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 
@@ -165,7 +208,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		c := &conn{r: r, index: i, hs: &hs, user: user}
 		wg.Go(func() { r.drive(ctx, c, targets[i%len(targets)]) })
 	}
-	steadyAt = time.Now()
+	steadyAt = time.Now().Add(cfg.Settle)
 	r.steady.Store(steadyAt.UnixNano())
 	if cfg.BlockEvery > 0 {
 		wg.Go(func() {
@@ -189,7 +232,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	rep := Report{Connections: int(r.live.Load()) + int(r.drops.Load()), ConnectFailures: int(r.failures.Load()),
 		Disconnects: int(r.drops.Load()), Submitted: r.submitted.Load(), Accepted: r.accepted.Load(),
 		Rejected: r.rejected.Load(), RejectsByReason: map[string]uint64{}, Reconnects: r.reconnects.Load(),
-		DurationS: end.Sub(start).Seconds(), SteadyS: end.Sub(steadyAt).Seconds()}
+		DurationS: end.Sub(start).Seconds(), SteadyS: max(end.Sub(steadyAt).Seconds(), 0)}
 	if rep.Submitted > rep.Accepted+rep.Rejected {
 		rep.Unanswered = rep.Submitted - rep.Accepted - rep.Rejected
 	}
@@ -203,7 +246,12 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			rep.RejectsByReason[name] += n
 		}
 	}
-	rep.LatencyMs = Latency{P50: r.latency.quantile(0.5), P99: r.latency.quantile(0.99), P999: r.latency.quantile(0.999)}
+	h := &r.latency
+	if h.count.Load() == 0 {
+		h = &r.latencyAll // a run too short to have a steady part
+	}
+	rep.LatencyMs = Latency{P50: h.quantile(0.5), P99: h.quantile(0.99), P999: h.quantile(0.999)}
+	rep.LatencyAllMs = Latency{P50: r.latencyAll.quantile(0.5), P99: r.latencyAll.quantile(0.99), P999: r.latencyAll.quantile(0.999)}
 	rep.NotifySpreadMsP99, rep.Jobs = r.spread()
 	rep.Blocks = r.blocks.Load()
 	r.mu.Lock()
@@ -310,8 +358,8 @@ func (r *run) lost(ctx context.Context, err error) {
 }
 
 // rates are the answers per second over the whole seconds of the steady
-// part (once every connection was opened, one second to settle), or of
-// the whole run when that is too short.
+// part (once every connection was opened and the settle time passed), or
+// of the whole run when that is too short.
 func (r *run) rates(steadyAt, end time.Time) (float64, float64) {
 	from := int(steadyAt.Sub(r.start)/time.Second) + 1
 	to := int(end.Sub(r.start) / time.Second) // the last, partial second left out
@@ -369,7 +417,7 @@ func (r *run) progress(ctx context.Context, start time.Time) {
 			acc, rej := r.accepted.Load(), r.rejected.Load()
 			fmt.Fprintf(r.cfg.Progress, "\r%4.0fs  conns %d/%d  accepted %.0f/s  rejected %.0f/s  p99 %.2f ms   ",
 				now.Sub(start).Seconds(), r.live.Load(), r.cfg.Connections, float64(acc-lastAcc), float64(rej-lastRej),
-				r.latency.quantile(0.99))
+				r.latencyAll.quantile(0.99))
 			lastAcc, lastRej = acc, rej
 		}
 	}

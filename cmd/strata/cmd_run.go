@@ -34,6 +34,8 @@ type runSettings struct {
 	// BTCDRPC and BTCDP2P are where the embedded btcd listens.
 	BTCDRPC string `toml:"btcd_rpc" help:"RPC address of the btcd regtest node strata run starts when no node is configured"`
 	BTCDP2P string `toml:"btcd_p2p" help:"P2P address of that btcd"`
+	// CPUProfile records a CPU profile of the whole run (make pgo).
+	CPUProfile string `toml:"cpu_profile" help:"write a CPU profile of the whole run to this file (make pgo uses it)"`
 }
 
 // regtestPlaceholder stands for the address strata run makes when none is
@@ -73,6 +75,11 @@ func runRun(args []string, out, errOut io.Writer) error {
 	}
 	log := s.Log.logger(errOut)
 	procsForLoops(s.Edge.Loops, log)
+	stop, err := startCPUProfile(s.CPUProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	p := &pool{s: s, out: out, log: log}
 	return runUntilSignal(log, p.run, p.drain)
 }

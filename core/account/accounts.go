@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -95,12 +96,16 @@ type Accounts struct {
 	pending Write
 	// unsaved are workers not yet in the store.
 	unsaved []*workerState
-	// Statistics are kept here and flushed every statsEvery, with the id
-	// of the last batch they include: a restart rebuilds the rest from the
-	// batches after it.
-	minutes      map[minuteKey]*Minute
-	dirtyBests   map[string]Best
-	statsThrough int64
+	// Statistics are kept here by minute. A minute that is over is
+	// written in chunks (flushing, in order), so no transaction that
+	// carries shares also carries ten thousand rows of statistics; when
+	// its last row goes out, the minute is recorded as written. A restart
+	// drops the rows of minutes not recorded and rebuilds them from the
+	// batches, which hold every credited share.
+	minutes    map[minuteKey]*Minute
+	flushing   []Minute
+	flushedTo  time.Time // the last minute whose rows are all written
+	dirtyBests map[string]Best
 
 	mu       sync.Mutex // guards rejected and live
 	rejected map[string]*Minute
@@ -136,8 +141,7 @@ type minuteKey struct {
 	minute int64
 }
 
-// statsEvery is how often statistics go to the store.
-const statsEvery = 5 * time.Second
+
 
 type request struct {
 	credits []share.Credit
@@ -199,12 +203,22 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 			ws.best = b.Difficulty
 		}
 	}
-	// Statistics of the shares committed after the last flush.
-	if a.statsThrough, err = a.st.Meta(ctx, metaStatsBatch); err != nil {
+	// Statistics of the minutes not completely written: their rows are
+	// dropped and rebuilt from the shares.
+	written, err := a.st.Meta(ctx, metaStatsMinute)
+	if err != nil {
+		return nil, err
+	}
+	a.flushedTo = fromMS(written)
+	if err := a.st.DropMinutesAfter(ctx, a.flushedTo); err != nil {
 		return nil, err
 	}
 	rebuilt := 0
-	err = a.st.BatchesAfter(ctx, a.statsThrough, func(b *Batch) error {
+	since := time.Time{}
+	if written > 0 {
+		since = a.flushedTo.Add(time.Minute)
+	}
+	err = a.st.BatchesSince(ctx, since, func(b *Batch) error {
 		a.txnSeq++
 		t := txn{a: a, seq: a.txnSeq, now: b.Time}
 		err := DecodeShares(b.Data, b.Time, func(s *Share) bool {
@@ -216,7 +230,6 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 			return true
 		})
 		a.merge(&t)
-		a.statsThrough = b.ID
 		return err
 	})
 	if err != nil {
@@ -332,7 +345,7 @@ func (a *Accounts) Run(ctx context.Context) error {
 	}
 	a.resumeSplits(ctx)
 	var group []*request
-	var lastPrune, lastMaturity, lastStats time.Time
+	var lastPrune, lastMaturity time.Time
 	for {
 		group = group[:0]
 		select {
@@ -343,7 +356,7 @@ func (a *Accounts) Run(ctx context.Context) error {
 			a.stopMu.Unlock()
 			a.drain()
 			a.flushRejected(time.Now())
-			a.flushStats()
+			a.flushStats(time.Now(), true)
 			if !a.pending.empty() {
 				// Statistics and block states waiting for a transaction.
 				wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -359,10 +372,7 @@ func (a *Accounts) Run(ctx context.Context) error {
 			f(&a.pending)
 		case now := <-tick.C:
 			a.flushRejected(now)
-			if now.Sub(lastStats) >= statsEvery {
-				lastStats = now
-				a.flushStats()
-			}
+			a.flushStats(now, false)
 			if now.Sub(lastMaturity) >= 30*time.Second {
 				lastMaturity = now
 				a.checkMaturity(ctx, now)
@@ -450,9 +460,6 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 	}
 	a.unsaved = a.unsaved[:0]
 	a.merge(&t)
-	if len(t.batches) > 0 {
-		a.statsThrough = t.batches[len(t.batches)-1].ID
-	}
 	a.mu.Lock()
 	for _, r := range group {
 		for i := range r.credits {
@@ -555,21 +562,53 @@ func (a *Accounts) merge(t *txn) {
 	}
 }
 
-// flushStats queues the statistics gathered since the last flush for the
-// next transaction, with the batch they run to.
-func (a *Accounts) flushStats() {
+// statsChunk bounds the statistics rows one transaction carries.
+const statsChunk = 500
+
+// flushStats queues statistics for the next transaction, statsChunk rows
+// at most: the minutes that are over, in order, and best shares. all
+// queues everything, the current minute included (at stop).
+func (a *Accounts) flushStats(now time.Time, all bool) {
+	current := now.Truncate(time.Minute)
+	if len(a.flushing) == 0 {
+		for k, m := range a.minutes {
+			if all || m.Minute.Before(current) {
+				a.flushing = append(a.flushing, *m)
+				delete(a.minutes, k)
+			}
+		}
+		slices.SortFunc(a.flushing, func(x, y Minute) int { return x.Minute.Compare(y.Minute) })
+	}
 	w := &a.pending
-	for _, m := range a.minutes {
-		w.Minutes = append(w.Minutes, *m)
+	n := min(len(a.flushing), statsChunk)
+	if all {
+		n = len(a.flushing)
 	}
-	clear(a.minutes)
+	w.Minutes = append(w.Minutes, a.flushing[:n]...)
+	a.flushing = a.flushing[n:]
+	// A minute is written once no row of it is left to go.
+	if n > 0 {
+		last := w.Minutes[len(w.Minutes)-1].Minute
+		done := last
+		if len(a.flushing) > 0 && !a.flushing[0].Minute.After(last) {
+			done = last.Add(-time.Minute)
+		}
+		if done.After(a.flushedTo) {
+			a.flushedTo = done
+			w.Meta = append(w.Meta, Meta{Key: metaStatsMinute, Value: ms(done)})
+		}
+	}
 	a.bestMu.Lock()
-	for _, b := range a.dirtyBests {
+	k := 0
+	for key, b := range a.dirtyBests {
+		if !all && k >= statsChunk {
+			break
+		}
 		w.Bests = append(w.Bests, b)
+		delete(a.dirtyBests, key)
+		k++
 	}
-	clear(a.dirtyBests)
 	a.bestMu.Unlock()
-	w.Meta = append(w.Meta, Meta{Key: metaStatsBatch, Value: a.statsThrough})
 }
 
 // failed undoes in memory what a failed transaction added and answers the

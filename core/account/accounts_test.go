@@ -346,26 +346,18 @@ func TestRejectionsCountInTheStatistics(t *testing.T) {
 	if !ok || v.Rejected != 2 || v.RejectReason["low_difficulty"] != 2 || len(minutes) != 1 || minutes[0].Rejected != 4 {
 		t.Fatalf("worker %+v minutes %+v", v, minutes)
 	}
-	// Within a flush or two the minute is in the store.
-	waitFor2(t, 12*time.Second, func() bool {
-		ms, _ := st.Minutes(context.Background(), 1, time.Time{})
-		return len(ms) == 1 && ms[0].RejectedCount == 2 && ms[0].AcceptedCount == 1
-	})
 	if p := a.Pool(time.Now()); p.RejectsByReason["low_difficulty"] != 2 {
 		t.Errorf("pool rejects %+v", p.RejectsByReason)
 	}
-}
-
-func waitFor2(t *testing.T, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met in %s", d)
-		}
-		time.Sleep(20 * time.Millisecond)
+	// A minute's rows are written once it is over, or at stop.
+	time.Sleep(1100 * time.Millisecond) // the rejections reach the minute's tally
+	a.stop()
+	ms, _ := st.Minutes(context.Background(), 1, time.Time{})
+	if len(ms) != 1 || ms[0].RejectedCount != 2 || ms[0].AcceptedCount != 1 {
+		t.Errorf("stored minutes %+v", ms)
 	}
 }
+
 
 // A crash between two flushes of the statistics loses none of them: a
 // start rebuilds them from the shares committed after the last flush.
@@ -403,5 +395,49 @@ func TestStatisticsRebuiltAfterACrash(t *testing.T) {
 	c.stop()
 	if ms, _ := st.Minutes(context.Background(), 0, time.Time{}); len(ms) != 1 || ms[0].AcceptedCount != 2 {
 		t.Errorf("counted twice: %+v", ms)
+	}
+}
+
+// Statistics go out in chunks, minute by minute, and a minute counts as
+// written only with its last row.
+func TestStatisticsFlushInChunks(t *testing.T) {
+	st, _ := sqliteStore(t)
+	a, err := Open(context.Background(), Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m0 := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	for w := range 1200 {
+		for i, m := range []time.Time{m0, m0.Add(time.Minute)} {
+			a.minutes[minuteKey{uint32(w + 1), m.Unix()}] = &Minute{Worker: uint32(w + 1), Minute: m, Accepted: float64(i + 1), AcceptedCount: 1}
+		}
+	}
+	now := m0.Add(2*time.Minute + time.Second)
+	var metas []int64
+	left := map[int64]int{ms(m0): 1200, ms(m0.Add(time.Minute)): 1200}
+	for range 10 {
+		a.flushStats(now, false)
+		if n := len(a.pending.Minutes); n > statsChunk {
+			t.Fatalf("%d rows in one transaction", n)
+		}
+		for _, m := range a.pending.Minutes {
+			left[ms(m.Minute)]--
+		}
+		for _, m := range a.pending.Meta {
+			// Recorded as written: no row of that minute or before is left.
+			for minute, n := range left {
+				if minute <= m.Value && n > 0 {
+					t.Fatalf("minute %d recorded with %d rows of %d still to go", m.Value, n, minute)
+				}
+			}
+			metas = append(metas, m.Value)
+		}
+		a.pending.reset()
+	}
+	if len(a.flushing) != 0 || len(a.minutes) != 0 {
+		t.Fatalf("%d rows still to flush", len(a.flushing)+len(a.minutes))
+	}
+	if len(metas) == 0 || metas[len(metas)-1] != ms(m0.Add(time.Minute)) {
+		t.Errorf("minutes recorded as written: %v", metas)
 	}
 }

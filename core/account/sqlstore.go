@@ -350,13 +350,9 @@ func sumBalances(entries []LedgerEntry) []Balance {
 	return out
 }
 
-func (s *sqlStore) BatchesAfter(ctx context.Context, id int64, fn func(*Batch) error) error {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, time_ms, count, difficulty, data FROM batches WHERE id > ? ORDER BY id`), id)
-	if err != nil {
-		return fmt.Errorf("account: %s: batches: %w", s.d.name, err)
-	}
-	if err := scanBatches(rows, fn); err != nil {
-		return fmt.Errorf("account: %s: batches: %w", s.d.name, err)
+func (s *sqlStore) DropMinutesAfter(ctx context.Context, t time.Time) error {
+	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM minutes WHERE minute_ms > ?`), ms(t)); err != nil {
+		return fmt.Errorf("account: %s: minutes: %w", s.d.name, err)
 	}
 	return nil
 }

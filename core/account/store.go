@@ -18,9 +18,6 @@ type Store interface {
 	// BatchesSince calls fn for every batch at or after since, oldest
 	// first.
 	BatchesSince(ctx context.Context, since time.Time, fn func(*Batch) error) error
-	// BatchesAfter calls fn for every batch with an id above id, oldest
-	// first.
-	BatchesAfter(ctx context.Context, id int64, fn func(*Batch) error) error
 	// BatchesBefore returns up to limit batches with ids at or below id,
 	// newest first.
 	BatchesBefore(ctx context.Context, id int64, limit int) ([]Batch, error)
@@ -32,6 +29,9 @@ type Store interface {
 	Minutes(ctx context.Context, worker uint32, since time.Time) ([]Minute, error)
 	// AllMinutes calls fn for every worker's minutes since a time.
 	AllMinutes(ctx context.Context, since time.Time, fn func(*Minute) error) error
+	// DropMinutesAfter removes the minute rows after a time (all of them
+	// for the zero time).
+	DropMinutesAfter(ctx context.Context, t time.Time) error
 
 	Blocks(ctx context.Context, offset, limit int) ([]Block, error)
 	// BlocksWithStatus are the blocks in any of the given states.
@@ -83,9 +83,9 @@ type Meta struct {
 	Value int64
 }
 
-// metaStatsBatch is the last batch whose shares the stored statistics
-// include.
-const metaStatsBatch = "stats_batch"
+// metaStatsMinute is the last minute (unix ms) whose statistics rows are
+// all written.
+const metaStatsMinute = "stats_minute"
 
 func (w *Write) empty() bool {
 	return len(w.Batches)+len(w.Workers)+len(w.Minutes)+len(w.Bests)+len(w.Blocks)+len(w.Splits)+

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -418,9 +420,16 @@ func (s *Server) Verdicts(vs []uplink.Verdict) {
 	}
 	for lp, list := range byLoop {
 		lp.execute(func() {
-			for _, v := range list {
-				c := v.Token.(*client)
-				lp.out = s.verdict(c, v, lp.out[:0], now)
+			// One write per miner: its answers together, in their order.
+			slices.SortStableFunc(list, func(a, b uplink.Verdict) int {
+				return cmp.Compare(a.Token.(*client).idx, b.Token.(*client).idx)
+			})
+			for i := 0; i < len(list); {
+				c := list[i].Token.(*client)
+				lp.out = lp.out[:0]
+				for ; i < len(list) && list[i].Token.(*client) == c; i++ {
+					lp.out = s.verdict(c, list[i], lp.out, now)
+				}
 				if len(lp.out) > 0 {
 					c.write(lp.out)
 				}
