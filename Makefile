@@ -41,7 +41,7 @@ bench: ## run the benchmarks the issues name and record them in bench/results
 fuzz: ## run every fuzz target for FUZZTIME (default 30s)
 	scripts/fuzz.sh $(FUZZTIME)
 
-pgo: ## record CPU profiles of the hot paths into profiles/strata.pgo and measure the gain
+pgo: ## profile strata bench against strata run --flood into profiles/strata.pgo and measure the gain
 	scripts/pgo.sh
 
 lint: ## go vet and a gofmt check

@@ -1,46 +1,113 @@
 #!/usr/bin/env bash
-# Records CPU profiles of Strata's hot paths, merges them into
+# Records CPU profiles of the whole path — strata bench against
+# strata run --flood: miners' sockets, the edge, the link, share checks,
+# the accounts' commits, verdicts back — merges them into
 # profiles/strata.pgo (the profile `make build` uses), and measures what it
-# buys: the same benchmarks built with and without the profile, several runs
-# each, compared by benchstat. Rewrites profiles/README.md with the scenario,
-# the date, the Go version and the result.
+# buys: the pool built without and with the profile, the same bench
+# against each, alternating, several runs, medians. Rewrites
+# profiles/README.md with the scenario, the date, the Go version and the
+# result.
+#
+#   scripts/pgo.sh          COUNT=3 runs of each build for the gain
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-count=${COUNT:-8}
-benchtime=${BENCHTIME:-3s}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+count=${COUNT:-3}
+conns=${CONNS:-2000}
+rate=${RATE:-10}
+duration=${DURATION:-30s}
+work=$(mktemp -d)
+addr=bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080
+ldflags="-X main.version=pgo-scenario"
+pool=""
+trap 'stop_pool; rm -rf "$work"' EXIT
 
-# package ; benchmark regexp: the hot paths whose profiles go into the merge.
-sources=(
-	"./wire;^(BenchmarkSubmitBatch|BenchmarkVerdictBatch|BenchmarkSealedSubmitFrame)\$"
-	"./core/share;^(BenchmarkValidate)\$"
-)
+echo "pgo: building without a profile"
+go build -pgo=off -ldflags "$ldflags" -o "$work/strata-nopgo" ./cmd/strata
+go build -o "$work/btcd" github.com/btcsuite/btcd # strata run finds it beside the binary
 
-i=0
-for entry in "${sources[@]}"; do
-	IFS=';' read -r pkg regex <<<"$entry"
-	echo "pgo: profiling $pkg $regex"
-	go test -pgo=off -run '^$' -bench "$regex" -benchtime "$benchtime" \
-		-o "$tmp/bin$i.test" -cpuprofile "$tmp/cpu$i.pprof" "$pkg" >/dev/null
-	i=$((i + 1))
-done
-go tool pprof -proto "$tmp"/cpu*.pprof >"$tmp/merged.pgo"
+start_pool() { # binary, extra flags...
+	local bin=$1
+	shift
+	rm -rf "$work/data"
+	(cd "$work" && exec "$bin" run --flood --limits.per-ip 0 --limits.accept-rate 0 "$@" >"$work/pool.out" 2>"$work/pool.err") &
+	pool=$!
+	for _ in $(seq 300); do
+		if grep -q "Ctrl-C" "$work/pool.out" 2>/dev/null; then
+			return
+		fi
+		if ! kill -0 "$pool" 2>/dev/null; then
+			break
+		fi
+		sleep 1
+	done
+	echo "pgo: the pool did not start" >&2
+	cat "$work/pool.err" >&2
+	exit 1
+}
+stop_pool() {
+	if [ -n "$pool" ]; then
+		kill -INT "$pool" 2>/dev/null || true
+		wait "$pool" 2>/dev/null || true
+		pool=""
+	fi
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+bench() { # bench binary, extra flags...
+	local bin=$1
+	shift
+	"$bin" bench --conns "$conns" --ramp 2000 --rate "$rate" --duration "$duration" --settle 5s --flood \
+		--block-every 5s --json --user "$addr" "$@" 127.0.0.1:3333
+}
+
+# 1. The profiles: the pool and the load generator, one run.
+echo "pgo: recording the scenario ($conns miners x $rate shares/s, $duration)"
+start_pool "$work/strata-nopgo" --cpu-profile "$work/run.pprof"
+bench "$work/strata-nopgo" --cpu-profile "$work/bench.pprof" >/dev/null
+stop_pool
+go tool pprof -proto "$work/run.pprof" "$work/bench.pprof" >"$work/merged.pgo"
 mkdir -p profiles
-mv "$tmp/merged.pgo" profiles/strata.pgo
+cp "$work/merged.pgo" profiles/strata.pgo
 echo "pgo: wrote profiles/strata.pgo"
 
-# The gain: alternate builds without and with the profile so that noise on
-# this shared machine falls on both alike.
-for entry in "${sources[@]}"; do
-	IFS=';' read -r pkg regex <<<"$entry"
-	for run in $(seq "$count"); do
-		go test -pgo=off -run '^$' -bench "$regex" -count 1 "$pkg" | grep '^Benchmark' >>"$tmp/without-pgo"
-		go test -pgo=profiles/strata.pgo -run '^$' -bench "$regex" -count 1 "$pkg" | grep '^Benchmark' >>"$tmp/with-pgo"
+# 2. The gain: the pool without and with the profile, alternating so that
+# noise on this shared machine falls on both alike. What is compared is
+# the pool's CPU time per accepted share at the same offered load, and the
+# latency the miners see; the load generator is the same binary in both.
+go build -pgo=profiles/strata.pgo -ldflags "$ldflags" -o "$work/strata-pgo" ./cmd/strata
+: >"$work/gain"
+for run in $(seq "$count"); do
+	for variant in nopgo pgo; do
+		start_pool "$work/strata-$variant"
+		t0=$(cpu_ticks "$pool")
+		bench "$work/strata-nopgo" >"$work/report.$variant.$run"
+		t1=$(cpu_ticks "$pool")
+		stop_pool
+		python3 - "$variant" "$((t1 - t0))" "$work/report.$variant.$run" >>"$work/gain" <<'PY'
+import json, os, sys
+variant, ticks, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+r = json.load(open(path))
+hz = os.sysconf("SC_CLK_TCK")
+us = ticks / hz * 1e6 / max(r["accepted"], 1)
+print(variant, f"{us:.2f}", f"{r['accepted_per_s']:.0f}", f"{r['latency_ms']['p50']:.3f}", f"{r['latency_ms']['p99']:.3f}")
+PY
+		echo "pgo: $variant run $run: $(tail -1 "$work/gain")"
 	done
 done
-go tool benchstat "without-pgo=$tmp/without-pgo" "with-pgo=$tmp/with-pgo" >"$tmp/gain"
+table=$(python3 - "$work/gain" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+by = {}
+for v, *vals in rows:
+    by.setdefault(v, []).append([float(x) for x in vals])
+def med(v, i): return statistics.median(r[i] for r in by[v])
+print(f"{'':8} {'pool CPU µs/share':>18} {'accepted/s':>11} {'p50 ms':>8} {'p99 ms':>8}")
+for v in ("nopgo", "pgo"):
+    print(f"{v:8} {med(v,0):>18.2f} {med(v,1):>11.0f} {med(v,2):>8.3f} {med(v,3):>8.3f}")
+gain = (med("pgo", 0) - med("nopgo", 0)) / med("nopgo", 0) * 100
+print(f"\npool CPU per share with the profile: {gain:+.1f}% (medians of {len(by['pgo'])} runs each)")
+PY
+)
 
 notes=""
 if [ -f profiles/README.md ] && grep -q '^## notes' profiles/README.md; then
@@ -56,14 +123,11 @@ it. \`make pgo\` (scripts/pgo.sh) regenerates it and rewrites this file.
 
 ## Scenario
 
-CPU profiles of these benchmarks, merged with \`go tool pprof -proto\`:
-
-HEADER
-	for entry in "${sources[@]}"; do
-		IFS=';' read -r pkg regex <<<"$entry"
-		echo "- \`go test -bench '$regex' -benchtime $benchtime $pkg\`"
-	done
-	cat <<INFO
+The whole path under load, on this machine: \`strata run --flood\` (btcd
+regtest, core and edge in one process, SQLite accounts) and
+\`strata bench --conns $conns --ramp 2000 --rate $rate --duration $duration --settle 5s --flood --block-every 5s\`
+against it, both built without a profile. Their CPU profiles
+(\`--cpu-profile\`) are merged with \`go tool pprof -proto\`.
 
 - date: $(date -u +%Y-%m-%dT%H:%M:%SZ)
 - go: $(go env GOVERSION) $(go env GOOS)/$(go env GOARCH)
@@ -72,13 +136,21 @@ HEADER
 
 ## Gain
 
-The same benchmarks built with \`-pgo=off\` and with \`-pgo=profiles/strata.pgo\`,
-$count alternating runs each, compared by benchstat:
+The pool built with \`-pgo=off\` and with \`-pgo=profiles/strata.pgo\`, the
+same bench against each, $count alternating runs; medians. Pool CPU per
+accepted share is the pool process's CPU time over the bench (from
+/proc) divided by the shares it accepted.
 
 \`\`\`
-INFO
-	cat "$tmp/gain"
-	echo '```'
+$table
+\`\`\`
+
+Each run (variant, CPU µs/share, accepted/s, p50 ms, p99 ms):
+
+\`\`\`
+$(cat "$work/gain")
+\`\`\`
+HEADER
 	if [ -n "$notes" ]; then
 		echo
 		echo "$notes"

@@ -141,8 +141,6 @@ type minuteKey struct {
 	minute int64
 }
 
-
-
 type request struct {
 	credits []share.Credit
 	done    func(error)

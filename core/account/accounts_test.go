@@ -358,7 +358,6 @@ func TestRejectionsCountInTheStatistics(t *testing.T) {
 	}
 }
 
-
 // A crash between two flushes of the statistics loses none of them: a
 // start rebuilds them from the shares committed after the last flush.
 func TestStatisticsRebuiltAfterACrash(t *testing.T) {
