@@ -49,8 +49,22 @@ endpoints() {
 	done
 }
 
+# fanouts records the edge's own time for each job's fan-out (from its JOB
+# frame to the last miner's write), as /api/edges reports it, in ms.
+fanouts() {
+	local last=""
+	: >"$1"
+	while sleep 0.5; do
+		v=$(curl -s http://127.0.0.1:8080/api/edges | grep -o '"notify_latency_us":[0-9]*' | head -1 | cut -d: -f2)
+		if [ -n "$v" ] && [ "$v" != "$last" ] && [ "$v" -gt 1000 ]; then # under 1 ms: a miner's first job, not a fan-out
+			awk -v us="$v" 'BEGIN {printf "%.1f\n", us / 1000}' >>"$1"
+			last=$v
+		fi
+	done
+}
+
 : >"$raw"
-for load in "10 5s" "2 5s"; do
+for load in "10 5s" "2 5s" "0.2 5s"; do
 	set -- $load
 	rate=$1 every=$2
 	for i in $(seq "$runs"); do
@@ -59,9 +73,13 @@ for load in "10 5s" "2 5s"; do
 		echo "bench: $cmd (run $i)"
 		(sleep 25; endpoints >"$work/endpoints.$rate.$i") &
 		timer=$!
+		fanouts "$work/fanout.$rate.$i" &
+		poller=$!
 		"$bin" bench --conns 10000 --ramp 2000 --rate "$rate" --duration 45s --settle 10s --flood \
 			--block-every "$every" --json --user "$addr" 127.0.0.1:3333 >"$work/report.$rate.$i"
 		wait "$timer" || true
+		kill "$poller" 2>/dev/null || true
+		wait "$poller" 2>/dev/null || true
 		stop_pool
 		{
 			echo "### rate $rate/s per miner, run $i"
@@ -70,6 +88,8 @@ for load in "10 5s" "2 5s"; do
 			cat "$work/report.$rate.$i"
 			echo "endpoints (seconds, while the 10,000 are connected):"
 			awk '{n[$1]++; v[$1]=v[$1]" "$2} END {for (k in n) print " ", k, v[k]}' "$work/endpoints.$rate.$i"
+			echo "the edge's own fan-out of each new job (ms, from /api/edges):"
+			echo " " $(cat "$work/fanout.$rate.$i")
 			echo
 		} >>"$raw"
 	done
@@ -83,7 +103,7 @@ summary() {
 	python3 - "$work" "$runs" <<'PY'
 import json, statistics, sys, glob, os
 work, runs = sys.argv[1], int(sys.argv[2])
-for rate in ("10", "2"):
+for rate in ("10", "2", "0.2"):
     reps = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(work, f"report.{rate}.*")))]
     if not reps:
         continue
@@ -94,6 +114,12 @@ for rate in ("10", "2"):
     print(f"  rejected                {med('rejected_per_s'):.1f}/s {reps[0]['rejects_by_reason']}")
     print(f"  submit to reply         p50 {med('latency_ms','p50'):.2f} ms, p99 {med('latency_ms','p99'):.2f} ms, p99.9 {med('latency_ms','p999'):.2f} ms")
     print(f"  new block to last miner p99 {med('notify_spread_ms_p99'):.2f} ms ({med('jobs'):.0f} blocks)")
+    fan = []
+    for f in glob.glob(os.path.join(work, f"fanout.{rate}.*")):
+        fan += [float(x) for x in open(f).read().split()]
+    if fan:
+        fan.sort()
+        print(f"  the edge's fan-out      median {statistics.median(fan):.1f} ms, worst {fan[-1]:.1f} ms ({len(fan)} jobs; JOB frame to the last write)")
     times = {}
     for f in glob.glob(os.path.join(work, f"endpoints.{rate}.*")):
         for line in open(f):
@@ -108,7 +134,8 @@ PY
 	echo "# e2e"
 	echo
 	echo "strata bench --json against strata run --flood, both on this machine; 10,000 miners;"
-	echo "a share that is a block every 5 s so new jobs reach them during the run."
+	echo "a share that is a block every 5 s so new jobs reach them during the run;"
+	echo "three loads: 10, 2 and 0.2 shares/s from each miner."
 	echo
 	echo "command: RUNS=$runs scripts/e2e.sh"
 	echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"

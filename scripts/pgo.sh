@@ -65,7 +65,16 @@ echo "pgo: recording the scenario ($conns miners x $rate shares/s, $duration)"
 start_pool "$work/strata-nopgo" --cpu-profile "$work/run.pprof"
 bench "$work/strata-nopgo" --cpu-profile "$work/bench.pprof" >/dev/null
 stop_pool
-go tool pprof -proto "$work/run.pprof" "$work/bench.pprof" >"$work/merged.pgo"
+# The hot paths on their own, so that their weight does not depend on how
+# much of the machine the load generator took: share checks and the link.
+micro_benches=("./core/share:^BenchmarkValidate$" "./wire:^(BenchmarkSubmitBatch|BenchmarkVerdictBatch|BenchmarkSealedSubmitFrame)$")
+for mb in "${micro_benches[@]}"; do
+	pkg=${mb%%:*} pattern=${mb#*:}
+	name=$(basename "$pkg")
+	echo "pgo: recording $pkg $pattern"
+	go test -pgo=off -run '^$' -bench "$pattern" -benchtime 3s -cpuprofile "$work/$name.pprof" -o "$work/$name.test" "$pkg" >/dev/null
+done
+go tool pprof -proto "$work/run.pprof" "$work/bench.pprof" "$work/share.pprof" "$work/wire.pprof" >"$work/merged.pgo"
 mkdir -p profiles
 cp "$work/merged.pgo" profiles/strata.pgo
 echo "pgo: wrote profiles/strata.pgo"
@@ -109,6 +118,22 @@ print(f"\npool CPU per share with the profile: {gain:+.1f}% (medians of {len(by[
 PY
 )
 
+# 3. The hot paths' benchmarks built without and with the profile,
+# alternating, compared by benchstat.
+for mb in "${micro_benches[@]}"; do
+	pkg=${mb%%:*} pattern=${mb#*:}
+	name=$(basename "$pkg")
+	go test -c -pgo=off -o "$work/$name-nopgo.test" "$pkg"
+	go test -c -pgo=profiles/strata.pgo -o "$work/$name-pgo.test" "$pkg"
+	for _ in $(seq 6); do
+		for variant in nopgo pgo; do
+			(cd "$pkg" && "$work/$name-$variant.test" -test.run '^$' -test.bench "$pattern" -test.benchmem -test.benchtime 1s) |
+				grep '^Benchmark' >>"$work/micro.$variant"
+		done
+	done
+done
+micro=$(go tool benchstat without-pgo="$work/micro.nopgo" with-pgo="$work/micro.pgo")
+
 notes=""
 if [ -f profiles/README.md ] && grep -q '^## notes' profiles/README.md; then
 	notes=$(sed -n '/^## notes/,$p' profiles/README.md)
@@ -126,8 +151,12 @@ it. \`make pgo\` (scripts/pgo.sh) regenerates it and rewrites this file.
 The whole path under load, on this machine: \`strata run --flood\` (btcd
 regtest, core and edge in one process, SQLite accounts) and
 \`strata bench --conns $conns --ramp 2000 --rate $rate --duration $duration --settle 5s --flood --block-every 5s\`
-against it, both built without a profile. Their CPU profiles
-(\`--cpu-profile\`) are merged with \`go tool pprof -proto\`.
+against it, both built without a profile, with \`--cpu-profile\`; and the
+hot paths on their own, so their weight does not depend on the share of
+the machine the load generator took:
+\`go test -bench '^BenchmarkValidate\$' -benchtime 3s ./core/share\` and
+\`go test -bench '^(BenchmarkSubmitBatch|BenchmarkVerdictBatch|BenchmarkSealedSubmitFrame)\$' -benchtime 3s ./wire\`.
+The four profiles are merged with \`go tool pprof -proto\`.
 
 - date: $(date -u +%Y-%m-%dT%H:%M:%SZ)
 - go: $(go env GOVERSION) $(go env GOOS)/$(go env GOARCH)
@@ -149,6 +178,13 @@ Each run (variant, CPU µs/share, accepted/s, p50 ms, p99 ms):
 
 \`\`\`
 $(cat "$work/gain")
+\`\`\`
+
+The hot paths' benchmarks, test binaries built with \`-pgo=off\` and with
+the profile, 6 alternating runs of \`-benchtime 1s\`, benchstat:
+
+\`\`\`
+$micro
 \`\`\`
 HEADER
 	if [ -n "$notes" ]; then

@@ -63,8 +63,13 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	sweepOrphans(ctx, bin)
 	dir, err := os.MkdirTemp("", "strata-pg-*")
 	if err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
 	s := &Server{dir: dir, bin: bin}
@@ -108,6 +113,39 @@ func Start(ctx context.Context) (*Server, error) {
 	}
 	os.RemoveAll(dir)
 	return nil, fmt.Errorf("pgtest: pg_ctl start: %w", last)
+}
+
+// ownerFile holds the pid of the test process that made a cluster.
+const ownerFile = "owner.pid"
+
+// sweepOrphans stops and removes the clusters of test processes that were
+// killed before Close (a test binary's timeout does that), so their
+// servers do not pile up on a machine that runs the tests again.
+func sweepOrphans(ctx context.Context, bin string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "strata-pg-*"))
+	for _, dir := range dirs {
+		raw, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue // not ours, or still being made
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+		if err != nil || pid == os.Getpid() || alive(pid) {
+			continue // a live process owns it
+		}
+		orphan := &Server{dir: dir, bin: bin}
+		if st, err := os.Stat(dir); err == nil {
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 && sys.Uid != 0 {
+				orphan.cred = &syscall.Credential{Uid: sys.Uid, Gid: sys.Gid}
+			}
+		}
+		_, _ = orphan.run(ctx, "pg_ctl", "-D", filepath.Join(dir, "data"), "-m", "immediate", "-w", "-t", "10", "stop")
+		os.RemoveAll(dir)
+	}
+}
+
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func (s *Server) run(ctx context.Context, prog string, args ...string) ([]byte, error) {
