@@ -55,7 +55,7 @@ fanouts() {
 	local last=""
 	: >"$1"
 	while sleep 0.5; do
-		v=$(curl -s http://127.0.0.1:8080/api/edges | grep -o '"notify_latency_us":[0-9]*' | head -1 | cut -d: -f2)
+		v=$({ curl -s http://127.0.0.1:8080/api/edges || true; } | { grep -o '"notify_latency_us":[0-9]*' || true; } | head -1 | cut -d: -f2)
 		if [ -n "$v" ] && [ "$v" != "$last" ] && [ "$v" -gt 1000 ]; then # under 1 ms: a miner's first job, not a fan-out
 			awk -v us="$v" 'BEGIN {printf "%.1f\n", us / 1000}' >>"$1"
 			last=$v
