@@ -500,32 +500,50 @@ func (a *Accounts) answer(group []*request) {
 	}
 }
 
-// syncLoop syncs the store for whatever was written since the last sync,
-// while the committer writes the next transaction, and answers it.
+// maxSyncs is how many syncs may be under way at once. A transaction
+// written while one is under way needs a sync that starts after it; with
+// a second one it need not wait for the first to end, which takes up to an
+// fsync off a verdict's wait.
+const maxSyncs = 2
+
+// syncLoop syncs the store for whatever was written since the last sync
+// began, while the committer writes the next transaction, and answers it.
 func (a *Accounts) syncLoop() {
-	var batch []func(error)
+	slots := make(chan struct{}, maxSyncs)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for range a.syncNow {
 		for {
+			slots <- struct{}{}
 			a.syncMu.Lock()
-			batch, a.syncing = a.syncing, batch[:0]
+			batch := a.syncing
+			a.syncing = nil
 			a.syncMu.Unlock()
 			if len(batch) == 0 {
+				<-slots
 				break
 			}
-			err := a.syncer.Sync()
-			if err != nil {
-				a.failures.Add(1)
-				if a.healthy.Swap(false) {
-					a.log.Error("accounts store cannot sync: shares are not acknowledged until it can", "err", err)
-				}
-				detail := "the accounts store cannot sync to disk: " + err.Error()
-				a.detail.Store(&detail)
-			}
-			for _, done := range batch {
-				done(err)
-			}
-			clear(batch)
+			wg.Go(func() {
+				defer func() { <-slots }()
+				a.sync(batch)
+			})
 		}
+	}
+}
+
+// sync makes what batch's transactions wrote durable and answers them.
+func (a *Accounts) sync(batch []func(error)) {
+	err := a.syncer.Sync()
+	if err != nil {
+		a.failures.Add(1)
+		if a.healthy.Swap(false) {
+			a.log.Error("accounts store cannot sync: shares are not acknowledged until it can", "err", err)
+		}
+		detail := "the accounts store cannot sync to disk: " + err.Error()
+		a.detail.Store(&detail)
+	}
+	for _, done := range batch {
+		done(err)
 	}
 }
 

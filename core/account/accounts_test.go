@@ -440,3 +440,77 @@ func TestStatisticsFlushInChunks(t *testing.T) {
 		t.Errorf("minutes recorded as written: %v", metas)
 	}
 }
+
+// gatedSyncs holds each Sync until the test releases it by number.
+type gatedSyncs struct {
+	Store
+	mu      sync.Mutex
+	n       int
+	entered chan int
+	release [4]chan struct{}
+}
+
+func (g *gatedSyncs) Sync() error {
+	g.mu.Lock()
+	n := g.n
+	g.n++
+	g.mu.Unlock()
+	g.entered <- n
+	<-g.release[n]
+	return g.Store.(Syncer).Sync()
+}
+
+// A transaction written while a sync is under way gets a sync of its own
+// at once rather than after the first ends, and no share is answered
+// before a sync that began after it was written has ended.
+func TestSyncsOverlapAndAnswerOnlyWhenDurable(t *testing.T) {
+	st, _ := sqliteStore(t)
+	g := &gatedSyncs{Store: st, entered: make(chan int, 4)}
+	for i := range g.release {
+		g.release[i] = make(chan struct{})
+	}
+	a := start(t, Config{Store: g})
+	defer func() {
+		for i := range g.release {
+			select {
+			case <-g.release[i]:
+			default:
+				close(g.release[i])
+			}
+		}
+	}()
+	wait := func(what string) int {
+		select {
+		case n := <-g.entered:
+			return n
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no sync for %s", what)
+			return -1
+		}
+	}
+	first, second := make(chan error, 1), make(chan error, 1)
+	a.Commit([]share.Credit{credit(1, "w1", 1)}, func(err error) { first <- err })
+	n1 := wait("the first transaction")
+	a.Commit([]share.Credit{credit(2, "w2", 1)}, func(err error) { second <- err })
+	n2 := wait("the second, while the first's is under way")
+	select {
+	case <-first:
+		t.Fatal("the first was answered before its sync ended")
+	case <-second:
+		t.Fatal("the second was answered before its sync ended")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(g.release[n2])
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-first:
+		t.Fatal("the first was answered while its sync was still held")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(g.release[n1])
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -47,13 +47,20 @@ type timedStore struct {
 	Store
 	mu     sync.Mutex
 	writes []time.Duration
+	syncs  []time.Duration
 }
 
 func (t *timedStore) Sync() error {
-	if s, ok := t.Store.(Syncer); ok {
-		return s.Sync()
+	s, ok := t.Store.(Syncer)
+	if !ok {
+		return nil
 	}
-	return nil
+	t0 := time.Now()
+	err := s.Sync()
+	t.mu.Lock()
+	t.syncs = append(t.syncs, time.Since(t0))
+	t.mu.Unlock()
+	return err
 }
 
 func (t *timedStore) Write(ctx context.Context, w *Write) error {
@@ -156,9 +163,22 @@ func benchCommit(b *testing.B, st Store, rate float64) {
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	ts.mu.Lock()
-	slices.Sort(ts.writes)
+	p99 := func(ds []time.Duration, unit string) {
+		slices.Sort(ds)
+		if n := len(ds); n > 0 {
+			b.ReportMetric(float64(ds[min(n-1, n*99/100)].Microseconds())/1000, unit)
+		}
+	}
+	p99(ts.writes, "write-p99-ms")
+	p99(ts.syncs, "sync-p99-ms")
 	if n := len(ts.writes); n > 0 {
-		b.ReportMetric(float64(ts.writes[min(n-1, n*99/100)].Microseconds())/1000, "write-p99-ms")
+		b.ReportMetric(float64(ts.writes[n-1].Microseconds())/1000, "write-max-ms")
+	}
+	if n := len(ts.syncs); n > 0 {
+		b.ReportMetric(float64(ts.syncs[n-1].Microseconds())/1000, "sync-max-ms")
+	}
+	if n := len(waits); n > 0 {
+		b.ReportMetric(float64(waits[n-1].Microseconds())/1000, "max-ms")
 	}
 	ts.mu.Unlock()
 	commits, _, _, _ := a.Counters()

@@ -20,6 +20,8 @@ type sqlStore struct {
 	// stop ends a background job (SQLite's checkpoints); stopped says it
 	// has.
 	stop, stopped chan struct{}
+	// written wakes SQLite's checkpointer after a commit.
+	written chan struct{}
 	// wal is SQLite's write-ahead log, which Sync makes durable.
 	wal     string
 	walMu   sync.Mutex // guards walFile
@@ -32,29 +34,39 @@ func (s *sqlStore) Sync() error {
 	if s.wal == "" {
 		return nil
 	}
-	s.walMu.Lock()
-	defer s.walMu.Unlock()
-	// The WAL is the same file for the store's life, unless something
-	// removed it: then it is opened again.
-	fi, err := os.Stat(s.wal)
+	f, err := s.walHandle()
 	if err != nil {
 		return fmt.Errorf("account: sqlite: sync: %w", err)
 	}
+	// Outside walMu: syncs may overlap (the accounts run two at once).
+	if err := datasync(f); err != nil {
+		return fmt.Errorf("account: sqlite: sync: %w", err)
+	}
+	return nil
+}
+
+// walHandle is the open WAL. It is the same file for the store's life,
+// unless something removed it: then it is opened again.
+func (s *sqlStore) walHandle() (*os.File, error) {
+	s.walMu.Lock()
+	defer s.walMu.Unlock()
+	fi, err := os.Stat(s.wal)
+	if err != nil {
+		return nil, err
+	}
 	if s.walFile != nil {
 		if cur, err := s.walFile.Stat(); err != nil || !os.SameFile(fi, cur) {
-			s.walFile.Close()
+			// Not closed here: a sync may be under way on it. The
+			// finalizer closes it once nothing holds it.
 			s.walFile = nil
 		}
 	}
 	if s.walFile == nil {
 		if s.walFile, err = os.Open(s.wal); err != nil {
-			return fmt.Errorf("account: sqlite: sync: %w", err)
+			return nil, err
 		}
 	}
-	if err := s.walFile.Sync(); err != nil {
-		return fmt.Errorf("account: sqlite: sync: %w", err)
-	}
-	return nil
+	return s.walFile, nil
 }
 
 type dialect struct {
@@ -139,6 +151,12 @@ func (s *sqlStore) Write(ctx context.Context, w *Write) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("account: %s: commit: %w", s.d.name, err)
+	}
+	if s.written != nil {
+		select {
+		case s.written <- struct{}{}:
+		default:
+		}
 	}
 	return nil
 }
