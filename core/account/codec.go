@@ -36,6 +36,7 @@ const (
 var (
 	ErrBadVersion = errors.New("account: share batch of an unknown format")
 	ErrBadLength  = errors.New("account: share batch length is not whole records")
+	ErrBadFlags   = errors.New("account: share batch record with unknown flags")
 )
 
 // newBatchData starts a batch's data with room for n shares.
@@ -66,7 +67,8 @@ func appendShare(b []byte, base time.Time, s *Share) []byte {
 
 // DecodeShares calls fn for each share of a batch's data, in the order
 // they were credited, until fn returns false. The Share is reused between
-// calls.
+// calls. Data that is not a whole, well-formed batch is an error before fn
+// sees any of it.
 func DecodeShares(data []byte, base time.Time, fn func(*Share) bool) error {
 	if len(data) == 0 || data[0] != codecVersion {
 		return ErrBadVersion
@@ -74,6 +76,13 @@ func DecodeShares(data []byte, base time.Time, fn func(*Share) bool) error {
 	data = data[1:]
 	if len(data)%recordSize != 0 {
 		return fmt.Errorf("%w: %d bytes", ErrBadLength, len(data))
+	}
+	// Flags this version does not know mean damage or a newer writer:
+	// dropping them silently would credit something else than was stored.
+	for i := recordSize - 1; i < len(data); i += recordSize {
+		if data[i]&^flagBlock != 0 {
+			return fmt.Errorf("%w: %#x in share %d", ErrBadFlags, data[i], i/recordSize)
+		}
 	}
 	var s Share
 	for len(data) > 0 {

@@ -44,6 +44,13 @@ func TestSharesRoundTrip(t *testing.T) {
 	if err := DecodeShares([]byte{1, 0, 0}, base, nil); !errors.Is(err, ErrBadLength) {
 		t.Errorf("torn record: %v", err)
 	}
+	// Unknown flags are refused before any share is handed out.
+	two := appendShare(appendShare(newBatchData(2), base, &early), base, &early)
+	two[len(two)-1] |= 0x80
+	called := 0
+	if err := DecodeShares(two, base, func(*Share) bool { called++; return true }); !errors.Is(err, ErrBadFlags) || called != 0 {
+		t.Errorf("unknown flags: %v after %d shares", err, called)
+	}
 }
 
 func FuzzDecodeShares(f *testing.F) {
