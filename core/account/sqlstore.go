@@ -438,61 +438,34 @@ func (s *sqlStore) BatchesBefore(ctx context.Context, id int64, limit int) ([]Ba
 }
 
 func (s *sqlStore) Workers(ctx context.Context) ([]Worker, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, address, created_ms FROM workers ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("account: %s: workers: %w", s.d.name, err)
-	}
-	defer rows.Close()
-	var out []Worker
-	for rows.Next() {
-		var w Worker
-		var id, t int64
-		if err := rows.Scan(&id, &w.Name, &w.Address, &t); err != nil {
-			return nil, fmt.Errorf("account: %s: workers: %w", s.d.name, err)
-		}
-		w.ID, w.Created = uint32(id), fromMS(t)
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return list(ctx, s, "workers", `SELECT id, name, address, created_ms FROM workers ORDER BY id`, nil,
+		func(rows *sql.Rows, w *Worker) error {
+			var id, t int64
+			err := rows.Scan(&id, &w.Name, &w.Address, &t)
+			w.ID, w.Created = uint32(id), fromMS(t)
+			return err
+		})
 }
 
 func (s *sqlStore) Bests(ctx context.Context) ([]Best, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT key, worker, session, difficulty, hash, height, time_ms FROM bests ORDER BY key`)
-	if err != nil {
-		return nil, fmt.Errorf("account: %s: bests: %w", s.d.name, err)
-	}
-	defer rows.Close()
-	var out []Best
-	for rows.Next() {
-		var b Best
-		var worker, session, height, t int64
-		if err := rows.Scan(&b.Key, &worker, &session, &b.Difficulty, &b.Hash, &height, &t); err != nil {
-			return nil, fmt.Errorf("account: %s: bests: %w", s.d.name, err)
-		}
-		b.Worker, b.Session, b.Height, b.Time = uint32(worker), uint32(session), uint32(height), fromMS(t)
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return list(ctx, s, "bests", `SELECT key, worker, session, difficulty, hash, height, time_ms FROM bests ORDER BY key`, nil,
+		func(rows *sql.Rows, b *Best) error {
+			var worker, session, height, t int64
+			err := rows.Scan(&b.Key, &worker, &session, &b.Difficulty, &b.Hash, &height, &t)
+			b.Worker, b.Session, b.Height, b.Time = uint32(worker), uint32(session), uint32(height), fromMS(t)
+			return err
+		})
 }
 
 func (s *sqlStore) Minutes(ctx context.Context, worker uint32, since time.Time) ([]Minute, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT minute_ms, accepted, rejected, accepted_count, rejected_count FROM minutes
-		WHERE worker = ? AND minute_ms >= ? ORDER BY minute_ms`), int64(worker), ms(since))
-	if err != nil {
-		return nil, fmt.Errorf("account: %s: minutes: %w", s.d.name, err)
-	}
-	defer rows.Close()
-	var out []Minute
-	for rows.Next() {
-		m := Minute{Worker: worker}
-		var t int64
-		if err := rows.Scan(&t, &m.Accepted, &m.Rejected, &m.AcceptedCount, &m.RejectedCount); err != nil {
-			return nil, fmt.Errorf("account: %s: minutes: %w", s.d.name, err)
-		}
-		m.Minute = fromMS(t)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return list(ctx, s, "minutes", `SELECT minute_ms, accepted, rejected, accepted_count, rejected_count FROM minutes
+		WHERE worker = ? AND minute_ms >= ? ORDER BY minute_ms`, []any{int64(worker), ms(since)},
+		func(rows *sql.Rows, m *Minute) error {
+			var t int64
+			err := rows.Scan(&t, &m.Accepted, &m.Rejected, &m.AcceptedCount, &m.RejectedCount)
+			m.Worker, m.Minute = worker, fromMS(t)
+			return err
+		})
 }
 
 func (s *sqlStore) AllMinutes(ctx context.Context, since time.Time, fn func(*Minute) error) error {
@@ -518,32 +491,17 @@ func (s *sqlStore) AllMinutes(ctx context.Context, since time.Time, fn func(*Min
 
 const blockColumns = `hash, height, worker, address, reward, fee, network_difficulty, status, confirmations, batch, idx, detail, found_ms, updated_ms`
 
-func scanBlocks(rows *sql.Rows) ([]Block, error) {
-	defer rows.Close()
-	var out []Block
-	for rows.Next() {
-		var b Block
-		var height, status, found, updated int64
-		if err := rows.Scan(&b.Hash, &height, &b.Worker, &b.Address, &b.Reward, &b.Fee, &b.NetworkDifficulty, &status, &b.Confirmations,
-			&b.Batch, &b.Index, &b.Detail, &found, &updated); err != nil {
-			return nil, err
-		}
-		b.Height, b.Status, b.FoundAt, b.UpdatedAt = uint32(height), BlockStatus(status), fromMS(found), fromMS(updated)
-		out = append(out, b)
-	}
-	return out, rows.Err()
+func scanBlock(rows *sql.Rows, b *Block) error {
+	var height, status, found, updated int64
+	err := rows.Scan(&b.Hash, &height, &b.Worker, &b.Address, &b.Reward, &b.Fee, &b.NetworkDifficulty, &status, &b.Confirmations,
+		&b.Batch, &b.Index, &b.Detail, &found, &updated)
+	b.Height, b.Status, b.FoundAt, b.UpdatedAt = uint32(height), BlockStatus(status), fromMS(found), fromMS(updated)
+	return err
 }
 
 func (s *sqlStore) Blocks(ctx context.Context, offset, limit int) ([]Block, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+blockColumns+` FROM blocks ORDER BY found_ms DESC, height DESC LIMIT ? OFFSET ?`), limit, offset)
-	if err != nil {
-		return nil, fmt.Errorf("account: %s: blocks: %w", s.d.name, err)
-	}
-	out, err := scanBlocks(rows)
-	if err != nil {
-		return nil, fmt.Errorf("account: %s: blocks: %w", s.d.name, err)
-	}
-	return out, nil
+	return list(ctx, s, "blocks", `SELECT `+blockColumns+` FROM blocks ORDER BY found_ms DESC, height DESC LIMIT ? OFFSET ?`,
+		[]any{limit, offset}, scanBlock)
 }
 
 func (s *sqlStore) BlocksWithStatus(ctx context.Context, states ...BlockStatus) ([]Block, error) {
@@ -554,32 +512,16 @@ func (s *sqlStore) BlocksWithStatus(ctx context.Context, states ...BlockStatus) 
 	for _, st := range states {
 		in = append(in, strconv.Itoa(int(st)))
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+blockColumns+` FROM blocks WHERE status IN (`+strings.Join(in, ",")+`) ORDER BY height`)
-	if err != nil {
-		return nil, fmt.Errorf("account: %s: blocks: %w", s.d.name, err)
-	}
-	out, err := scanBlocks(rows)
-	if err != nil {
-		return nil, fmt.Errorf("account: %s: blocks: %w", s.d.name, err)
-	}
-	return out, nil
+	return list(ctx, s, "blocks", `SELECT `+blockColumns+` FROM blocks WHERE status IN (`+strings.Join(in, ",")+`) ORDER BY height`,
+		nil, scanBlock)
 }
 
 func (s *sqlStore) Splits(ctx context.Context, block string) ([]Split, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT address, difficulty, amount FROM splits WHERE block = ? ORDER BY amount DESC, address`), block)
-	if err != nil {
-		return nil, fmt.Errorf("account: %s: splits: %w", s.d.name, err)
-	}
-	defer rows.Close()
-	var out []Split
-	for rows.Next() {
-		sp := Split{Block: block}
-		if err := rows.Scan(&sp.Address, &sp.Difficulty, &sp.Amount); err != nil {
-			return nil, fmt.Errorf("account: %s: splits: %w", s.d.name, err)
-		}
-		out = append(out, sp)
-	}
-	return out, rows.Err()
+	return list(ctx, s, "splits", `SELECT address, difficulty, amount FROM splits WHERE block = ? ORDER BY amount DESC, address`,
+		[]any{block}, func(rows *sql.Rows, sp *Split) error {
+			sp.Block = block
+			return rows.Scan(&sp.Address, &sp.Difficulty, &sp.Amount)
+		})
 }
 
 // immatureSQL sums the splits of blocks still maturing, per address.
@@ -587,26 +529,17 @@ const immatureSQL = `SELECT splits.address AS address, SUM(splits.amount) AS imm
 	WHERE blocks.status IN (0, 1) GROUP BY splits.address`
 
 func (s *sqlStore) Balances(ctx context.Context, offset, limit int) ([]Balance, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT a.address, COALESCE(b.amount, 0), COALESCE(i.immature, 0), COALESCE(b.updated_ms, 0)
+	return list(ctx, s, "balances", `SELECT a.address, COALESCE(b.amount, 0), COALESCE(i.immature, 0), COALESCE(b.updated_ms, 0)
 		FROM (SELECT address FROM balances UNION SELECT address FROM (`+immatureSQL+`) im) a
 		LEFT JOIN balances b ON b.address = a.address
 		LEFT JOIN (`+immatureSQL+`) i ON i.address = a.address
-		ORDER BY COALESCE(b.amount, 0) + COALESCE(i.immature, 0) DESC, a.address LIMIT ? OFFSET ?`), limit, offset)
-	if err != nil {
-		return nil, fmt.Errorf("account: %s: balances: %w", s.d.name, err)
-	}
-	defer rows.Close()
-	var out []Balance
-	for rows.Next() {
-		var b Balance
-		var t int64
-		if err := rows.Scan(&b.Address, &b.Amount, &b.Immature, &t); err != nil {
-			return nil, fmt.Errorf("account: %s: balances: %w", s.d.name, err)
-		}
-		b.UpdatedAt = fromMS(t)
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		ORDER BY COALESCE(b.amount, 0) + COALESCE(i.immature, 0) DESC, a.address LIMIT ? OFFSET ?`, []any{limit, offset},
+		func(rows *sql.Rows, b *Balance) error {
+			var t int64
+			err := rows.Scan(&b.Address, &b.Amount, &b.Immature, &t)
+			b.UpdatedAt = fromMS(t)
+			return err
+		})
 }
 
 func (s *sqlStore) Balance(ctx context.Context, address string) (Balance, error) {
@@ -631,41 +564,45 @@ func (s *sqlStore) Balance(ctx context.Context, address string) (Balance, error)
 }
 
 func (s *sqlStore) Ledger(ctx context.Context, address string, limit int) ([]LedgerEntry, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT amount, kind, block, time_ms FROM ledger WHERE address = ? ORDER BY id DESC LIMIT ?`), address, limit)
-	if err != nil {
-		return nil, fmt.Errorf("account: %s: ledger: %w", s.d.name, err)
-	}
-	defer rows.Close()
-	var out []LedgerEntry
-	for rows.Next() {
-		e := LedgerEntry{Address: address}
-		var t int64
-		if err := rows.Scan(&e.Amount, &e.Kind, &e.Block, &t); err != nil {
-			return nil, fmt.Errorf("account: %s: ledger: %w", s.d.name, err)
-		}
-		e.Time = fromMS(t)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return list(ctx, s, "ledger", `SELECT amount, kind, block, time_ms FROM ledger WHERE address = ? ORDER BY id DESC LIMIT ?`,
+		[]any{address, limit}, func(rows *sql.Rows, e *LedgerEntry) error {
+			var t int64
+			err := rows.Scan(&e.Amount, &e.Kind, &e.Block, &t)
+			e.Address, e.Time = address, fromMS(t)
+			return err
+		})
 }
 
 func (s *sqlStore) Bans(ctx context.Context, now time.Time) ([]Ban, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT target, reason, until_ms, time_ms FROM bans WHERE until_ms > ? ORDER BY until_ms`), ms(now))
+	return list(ctx, s, "bans", `SELECT target, reason, until_ms, time_ms FROM bans WHERE until_ms > ? ORDER BY until_ms`,
+		[]any{ms(now)}, func(rows *sql.Rows, b *Ban) error {
+			var until, t int64
+			err := rows.Scan(&b.Target, &b.Reason, &until, &t)
+			b.Until, b.Time = fromMS(until), fromMS(t)
+			return err
+		})
+}
+
+// list runs a query and scans each of its rows into a new T; what names
+// the rows in errors.
+func list[T any](ctx context.Context, s *sqlStore, what, query string, args []any, scan func(*sql.Rows, *T) error) ([]T, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
-		return nil, fmt.Errorf("account: %s: bans: %w", s.d.name, err)
+		return nil, fmt.Errorf("account: %s: %s: %w", s.d.name, what, err)
 	}
 	defer rows.Close()
-	var out []Ban
+	var out []T
 	for rows.Next() {
-		var b Ban
-		var until, t int64
-		if err := rows.Scan(&b.Target, &b.Reason, &until, &t); err != nil {
-			return nil, fmt.Errorf("account: %s: bans: %w", s.d.name, err)
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, fmt.Errorf("account: %s: %s: %w", s.d.name, what, err)
 		}
-		b.Until, b.Time = fromMS(until), fromMS(t)
-		out = append(out, b)
+		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("account: %s: %s: %w", s.d.name, what, err)
+	}
+	return out, nil
 }
 
 func (s *sqlStore) Prune(ctx context.Context, before time.Time) (int64, error) {
