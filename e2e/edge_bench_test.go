@@ -337,49 +337,13 @@ func helperMiners(ctx context.Context, get func(string) string) error {
 // edge.conns loopback sockets, split over one goroutine per CPU, with
 // nobody reading and nobody woken. No server can fan out faster here.
 func BenchmarkLoopbackFanoutFloor(b *testing.B) {
-	ln, err := testnet.Listen()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	lf, err := ln.(*net.TCPListener).File()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer lf.Close()
-	lfd := int(lf.Fd())
-	if err := syscall.SetNonblock(lfd, false); err != nil {
-		b.Fatal(err)
-	}
-	var files []*os.File
-	var conns []net.Conn
-	defer func() {
-		for _, f := range files {
-			f.Close()
-		}
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
 	n := min(*edgeConns, 9000) // both ends of each connection are this process's files
-	var fds []int
-	for range n {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
+	// The accepted ends stay out of any epoll: nobody is woken.
+	fds, _ := loopbackPairs(b, n)
+	for _, fd := range fds {
+		if err := syscall.SetNonblock(fd, true); err != nil {
 			b.Fatal(err)
 		}
-		conns = append(conns, c)
-		// The accepted end stays out of any epoll: nobody is woken.
-		afd, _, err := syscall.Accept(lfd)
-		if err != nil {
-			b.Fatal(err)
-		}
-		files = append(files, os.NewFile(uintptr(afd), "accepted"))
-		raw, err := c.(*net.TCPConn).SyscallConn()
-		if err != nil {
-			b.Fatal(err)
-		}
-		raw.Control(func(fd uintptr) { fds = append(fds, int(fd)) })
 	}
 	line := make([]byte, 300)
 	workers := runtime.GOMAXPROCS(0)

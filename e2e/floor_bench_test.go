@@ -49,15 +49,8 @@ func BenchmarkLoopbackShareFloor(b *testing.B) {
 	start := time.Now()
 	// The pool's end: read a submit, write its reply.
 	wg.Go(func() {
-		errs <- epollLoop(poolSet, &stop, func(fd int, buf []byte) error {
-			k, err := syscall.Read(fd, buf)
-			if err == syscall.EAGAIN {
-				return nil
-			}
-			if err != nil || k == 0 {
-				return fmt.Errorf("pool end: read %d: %v", k, err)
-			}
-			_, err = syscall.Write(fd, reply)
+		errs <- epollLoop(poolSet, "pool end", &stop, func(fd int) error {
+			_, err := syscall.Write(fd, reply)
 			return err
 		})
 	})
@@ -70,14 +63,7 @@ func BenchmarkLoopbackShareFloor(b *testing.B) {
 	}
 	answered, sent := 0, len(miners)
 	wg.Go(func() {
-		errs <- epollLoop(minerSet, &stop, func(fd int, buf []byte) error {
-			k, err := syscall.Read(fd, buf)
-			if err == syscall.EAGAIN {
-				return nil
-			}
-			if err != nil || k == 0 {
-				return fmt.Errorf("miners' end: read %d: %v", k, err)
-			}
+		errs <- epollLoop(minerSet, "miners' end", &stop, func(fd int) error {
 			if answered++; answered >= b.N {
 				stop.Store(true)
 			}
@@ -85,7 +71,7 @@ func BenchmarkLoopbackShareFloor(b *testing.B) {
 				return nil
 			}
 			sent++
-			_, err = syscall.Write(fd, submit)
+			_, err := syscall.Write(fd, submit)
 			return err
 		})
 	})
@@ -123,9 +109,9 @@ func newEpoll(tb testing.TB, fds []int) int {
 	return ep
 }
 
-// epollLoop calls handle for each fd of ep that is readable, on a thread
-// of its own, until stop is set.
-func epollLoop(ep int, stop *atomic.Bool, handle func(fd int, buf []byte) error) error {
+// epollLoop reads each fd of ep that is readable and calls onRead for it,
+// on a thread of its own, until stop is set; side names the end in errors.
+func epollLoop(ep int, side string, stop *atomic.Bool, onRead func(fd int) error) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	events := make([]syscall.EpollEvent, 256)
@@ -139,7 +125,15 @@ func epollLoop(ep int, stop *atomic.Bool, handle func(fd int, buf []byte) error)
 			return err
 		}
 		for _, ev := range events[:k] {
-			if err := handle(int(ev.Fd), buf); err != nil {
+			fd := int(ev.Fd)
+			n, err := syscall.Read(fd, buf)
+			if err == syscall.EAGAIN {
+				continue
+			}
+			if err != nil || n == 0 {
+				return fmt.Errorf("%s: read %d: %v", side, n, err)
+			}
+			if err := onRead(fd); err != nil {
 				return err
 			}
 		}
@@ -242,14 +236,7 @@ func BenchmarkLoopbackNotifySpreadFloor(b *testing.B) {
 			})
 		}
 		wg.Go(func() {
-			errs <- epollLoop(minerSet, &stop, func(fd int, buf []byte) error {
-				k, err := syscall.Read(fd, buf)
-				if err == syscall.EAGAIN {
-					return nil
-				}
-				if err != nil || k == 0 {
-					return fmt.Errorf("miners' end: read %d: %v", k, err)
-				}
+			errs <- epollLoop(minerSet, "miners' end", &stop, func(int) error {
 				if got++; got == len(miners) {
 					last = time.Now()
 					stop.Store(true)
