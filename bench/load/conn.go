@@ -123,16 +123,8 @@ func fastNotify(line []byte) ([]byte, bool) {
 	return line[len(head) : len(line)-1], true
 }
 
-type message struct {
-	ID     json.RawMessage `json:"id"`
-	Method string          `json:"method"`
-	Params json.RawMessage `json:"params"`
-	Result json.RawMessage `json:"result"`
-	Error  json.RawMessage `json:"error"`
-}
-
 func (c *conn) handle(line []byte, at time.Time) error {
-	var m message
+	var m miner.Message
 	if err := json.Unmarshal(line, &m); err != nil {
 		return fmt.Errorf("pool sent %q: %w", truncate(line), err)
 	}
@@ -140,7 +132,8 @@ func (c *conn) handle(line []byte, at time.Time) error {
 		return c.notification(&m, at)
 	}
 	id := string(m.ID)
-	rejected := len(m.Error) > 0 && string(m.Error) != "null"
+	refusal := m.Refusal()
+	rejected := refusal != nil
 	switch id {
 	case c.hs.subscribeID:
 		if !c.subscribedNow() {
@@ -169,11 +162,8 @@ func (c *conn) handle(line []byte, at time.Time) error {
 	}
 	code := 0
 	if rejected {
-		var e []json.RawMessage
-		if json.Unmarshal(m.Error, &e) == nil && len(e) > 0 {
-			code, _ = strconv.Atoi(string(e[0]))
-		}
-		if code == 0 {
+		code = refusal.Code
+		if code <= 0 { // none given, or not a number
 			code = 20
 		}
 	} else if string(m.Result) != "true" {
@@ -236,7 +226,7 @@ func (c *conn) configureResult(res json.RawMessage) {
 	}
 }
 
-func (c *conn) notification(m *message, at time.Time) error {
+func (c *conn) notification(m *miner.Message, at time.Time) error {
 	switch m.Method {
 	case "mining.notify":
 		return c.notify(m.Params, at)

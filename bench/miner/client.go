@@ -319,7 +319,9 @@ func (c *Client) read() {
 	}
 }
 
-type message struct {
+// Message is a line from the pool, decoded: a notification when Method
+// is set, else an answer.
+type Message struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
 	Params json.RawMessage `json:"params"`
@@ -327,16 +329,21 @@ type message struct {
 	Error  json.RawMessage `json:"error"`
 }
 
+// Refusal is the answer's error, or nil when it has none.
+func (m *Message) Refusal() *Error {
+	if len(m.Error) == 0 || string(m.Error) == "null" {
+		return nil
+	}
+	return parseError(m.Error)
+}
+
 func (c *Client) handle(line []byte, at time.Time) error {
-	var m message
+	var m Message
 	if err := json.Unmarshal(line, &m); err != nil {
 		return fmt.Errorf("miner: pool sent %q: %w", line, err)
 	}
 	if m.Method == "" {
-		rep := Reply{ID: m.ID, Result: m.Result, At: at}
-		if len(m.Error) > 0 && string(m.Error) != "null" {
-			rep.Error = parseError(m.Error)
-		}
+		rep := Reply{ID: m.ID, Result: m.Result, At: at, Error: m.Refusal()}
 		c.mu.Lock()
 		ch, ok := c.calls[string(m.ID)]
 		delete(c.calls, string(m.ID))

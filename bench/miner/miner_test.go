@@ -50,7 +50,7 @@ func TestParseNotifyFromTheEdgeEncoder(t *testing.T) {
 		n.PrevHash[i] = byte(i)
 	}
 	line := stratum.AppendNotify(nil, &n)
-	var m message
+	var m Message
 	if err := json.Unmarshal(line, &m); err != nil {
 		t.Fatal(err)
 	}
