@@ -21,15 +21,8 @@ func Hex32(b []byte) (uint32, error) {
 	if len(b) == 0 || len(b) > 8 {
 		return 0, ErrBadHex
 	}
-	var v uint32
-	for _, c := range b {
-		d := unhex[c]
-		if d == 0xff {
-			return 0, ErrBadHex
-		}
-		v = v<<4 | uint32(d)
-	}
-	return v, nil
+	v, err := hexValue(b)
+	return uint32(v), err
 }
 
 // HexBytes reads exactly 2n hex digits (n at most 8) as n bytes, returned
@@ -38,6 +31,12 @@ func HexBytes(b []byte, n int) (uint64, error) {
 	if n < 0 || n > 8 || len(b) != 2*n {
 		return 0, ErrBadHex
 	}
+	return hexValue(b)
+}
+
+// hexValue reads up to 16 hex digits, in either case, as a big-endian
+// number; the callers check the length.
+func hexValue(b []byte) (uint64, error) {
 	var v uint64
 	for _, c := range b {
 		d := unhex[c]
