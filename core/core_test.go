@@ -29,9 +29,7 @@ func TestCoreFindsBlockAndGates(t *testing.T) {
 	}
 	ctx := context.Background()
 	w := testwallet.New(4, &chaincfg.RegressionNetParams)
-	rpc, _ := testnet.Addr()
-	p2p, _ := testnet.Addr()
-	n, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), RPCAddr: rpc, P2PAddr: p2p, MiningAddr: w.LegacyAddress()})
+	n, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), MiningAddr: w.LegacyAddress()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,9 +28,7 @@ func TestCoreKilledLosesNoAcknowledgedShare(t *testing.T) {
 	}
 	ctx := context.Background()
 	wallet := testwallet.New(11, &chaincfg.RegressionNetParams)
-	rpc, _ := testnet.Addr()
-	p2p, _ := testnet.Addr()
-	node, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), RPCAddr: rpc, P2PAddr: p2p, MiningAddr: wallet.LegacyAddress()})
+	node, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), MiningAddr: wallet.LegacyAddress()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,9 +46,7 @@ func BenchmarkEdge(b *testing.B) {
 	}
 	ctx := context.Background()
 	wallet := testwallet.New(5, &chaincfg.RegressionNetParams)
-	rpc, _ := testnet.Addr()
-	p2p, _ := testnet.Addr()
-	node, err := regtest.Start(ctx, regtest.Options{Dir: b.TempDir(), RPCAddr: rpc, P2PAddr: p2p, MiningAddr: wallet.LegacyAddress()})
+	node, err := regtest.Start(ctx, regtest.Options{Dir: b.TempDir(), MiningAddr: wallet.LegacyAddress()})
 	if err != nil {
 		b.Fatal(err)
 	}

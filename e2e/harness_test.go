@@ -103,9 +103,7 @@ func startPool(t *testing.T, o options) *pool {
 	ctx := context.Background()
 	p := &pool{t: t, wallet: testwallet.New(9, &chaincfg.RegressionNetParams)}
 	p.ledger = ledger{p}
-	rpc, _ := testnet.Addr()
-	p2p, _ := testnet.Addr()
-	n, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), RPCAddr: rpc, P2PAddr: p2p, MiningAddr: p.wallet.LegacyAddress()})
+	n, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), MiningAddr: p.wallet.LegacyAddress()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/stratapool/strata/core/node"
 	"github.com/stratapool/strata/core/share"
 	"github.com/stratapool/strata/internal/regtest"
-	"github.com/stratapool/strata/internal/testnet"
 	"github.com/stratapool/strata/internal/testwallet"
 	"github.com/stratapool/strata/wire"
 )
@@ -40,9 +39,7 @@ func setUpChain(t *testing.T) *chainSetup {
 	}
 	ctx := context.Background()
 	w := testwallet.New(7, &chaincfg.RegressionNetParams)
-	rpc, _ := testnet.Addr()
-	p2p, _ := testnet.Addr()
-	n, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), RPCAddr: rpc, P2PAddr: p2p, MiningAddr: w.LegacyAddress()})
+	n, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), MiningAddr: w.LegacyAddress()})
 	if err != nil {
 		t.Fatal(err)
 	}

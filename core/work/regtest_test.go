@@ -71,10 +71,7 @@ func startPipeline(tb testing.TB) *pipeline {
 		tb.Skip("needs a btcd regtest node")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	rpc, _ := testnet.Addr()
-	p2p, _ := testnet.Addr()
-	n, err := regtest.Start(ctx, regtest.Options{Dir: tb.TempDir(), RPCAddr: rpc, P2PAddr: p2p,
-		MiningAddr: "bcrt1qw4m8w7re0fahclt707qgrq5rsjzcdpug8fg5y3"})
+	n, err := regtest.Start(ctx, regtest.Options{Dir: tb.TempDir(), MiningAddr: "bcrt1qw4m8w7re0fahclt707qgrq5rsjzcdpug8fg5y3"})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -15,13 +15,16 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/stratapool/strata/internal/testnet"
 )
 
 // Options configure a node.
 type Options struct {
 	// Dir holds the node's data and logs; it must exist.
 	Dir string
-	// RPCAddr and P2PAddr are host:port to listen on.
+	// RPCAddr and P2PAddr are host:port to listen on; an empty one is a
+	// free loopback port below the ephemeral range, as tests want.
 	RPCAddr string
 	P2PAddr string
 	// MiningAddr receives the coinbase of blocks mined with Generate.
@@ -88,8 +91,16 @@ func Binary(ctx context.Context) (string, error) {
 
 // Start runs a btcd and waits until its RPC server answers.
 func Start(ctx context.Context, opts Options) (*Node, error) {
-	if opts.Dir == "" || opts.RPCAddr == "" || opts.P2PAddr == "" {
-		return nil, errors.New("regtest: Dir, RPCAddr and P2PAddr are required")
+	if opts.Dir == "" {
+		return nil, errors.New("regtest: Dir is required")
+	}
+	for _, addr := range []*string{&opts.RPCAddr, &opts.P2PAddr} {
+		if *addr == "" {
+			var err error
+			if *addr, err = testnet.Addr(); err != nil {
+				return nil, fmt.Errorf("regtest: %w", err)
+			}
+		}
 	}
 	bin := opts.Btcd
 	if bin == "" {

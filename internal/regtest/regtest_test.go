@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"github.com/stratapool/strata/internal/testnet"
 )
 
 func TestStartGenerateStop(t *testing.T) {
@@ -13,10 +11,7 @@ func TestStartGenerateStop(t *testing.T) {
 		t.Skip("starts btcd")
 	}
 	ctx := context.Background()
-	rpc, _ := testnet.Addr()
-	p2p, _ := testnet.Addr()
-	n, err := Start(ctx, Options{Dir: t.TempDir(), RPCAddr: rpc, P2PAddr: p2p,
-		MiningAddr: "bcrt1qw4m8w7re0fahclt707qgrq5rsjzcdpug8fg5y3"})
+	n, err := Start(ctx, Options{Dir: t.TempDir(), MiningAddr: "bcrt1qw4m8w7re0fahclt707qgrq5rsjzcdpug8fg5y3"})
 	if err != nil {
 		t.Fatal(err)
 	}
