@@ -9,6 +9,7 @@
 #   COUNT=10 scripts/bench.sh   runs per benchmark (default 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 count=${COUNT:-10}
 tmp=$(mktemp -d)
@@ -52,10 +53,7 @@ done
 for name in "${order[@]}"; do
 	out="bench/results/$name.txt"
 	raw="$tmp/$name"
-	notes=""
-	if [ -f "$out" ] && grep -q '^## notes' "$out"; then
-		notes=$(sed -n '/^## notes/,$p' "$out")
-	fi
+	notes=$(notes_of "$out")
 	{
 		echo "# $name"
 		echo

@@ -10,6 +10,7 @@
 # /api/overview while the 10,000 are connected, and writes the file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 runs=${RUNS:-3}
 bin=$PWD/bin/strata
 make -s build >/dev/null
@@ -19,24 +20,6 @@ raw=$work/raw
 addr=bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080
 pool_cmd="strata run --flood --limits.per-ip 0 --limits.accept-rate 0"
 
-start_pool() {
-	rm -rf "$work/data"
-	(cd "$work" && exec "$bin" run --flood --limits.per-ip 0 --limits.accept-rate 0 >"$work/pool.out" 2>"$work/pool.err") &
-	pool=$!
-	for _ in $(seq 300); do
-		if curl -sf http://127.0.0.1:8080/readyz >/dev/null 2>&1 && grep -q "Ctrl-C" "$work/pool.out"; then
-			return
-		fi
-		sleep 1
-	done
-	echo "e2e: the pool did not start" >&2
-	cat "$work/pool.err" >&2
-	exit 1
-}
-stop_pool() {
-	kill -INT "$pool" 2>/dev/null || true
-	wait "$pool" 2>/dev/null || true
-}
 trap 'stop_pool; rm -rf "$work"' EXIT
 
 # endpoint times /metrics and /api/overview 20 times each, in ms.
@@ -68,7 +51,7 @@ for load in "10 5s" "2 5s" "0.2 5s"; do
 	set -- $load
 	rate=$1 every=$2
 	for i in $(seq "$runs"); do
-		start_pool
+		start_pool "$bin" "$work"
 		cmd="strata bench --conns 10000 --ramp 2000 --rate $rate --duration 45s --settle 10s --flood --block-every $every --json --user $addr 127.0.0.1:3333"
 		echo "bench: $cmd (run $i)"
 		(sleep 25; endpoints >"$work/endpoints.$rate.$i") &
@@ -95,10 +78,7 @@ for load in "10 5s" "2 5s" "0.2 5s"; do
 	done
 done
 
-notes=""
-if [ -f "$out" ] && grep -q '^## notes' "$out"; then
-	notes=$(sed -n '/^## notes/,$p' "$out")
-fi
+notes=$(notes_of "$out")
 summary() {
 	python3 - "$work" "$runs" <<'PY'
 import json, statistics, sys, glob, os

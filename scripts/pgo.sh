@@ -11,6 +11,7 @@
 #   scripts/pgo.sh          COUNT=3 runs of each build for the gain
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 count=${COUNT:-3}
 conns=${CONNS:-2000}
@@ -26,32 +27,6 @@ echo "pgo: building without a profile"
 go build -pgo=off -ldflags "$ldflags" -o "$work/strata-nopgo" ./cmd/strata
 go build -o "$work/btcd" github.com/btcsuite/btcd # strata run finds it beside the binary
 
-start_pool() { # binary, extra flags...
-	local bin=$1
-	shift
-	rm -rf "$work/data"
-	(cd "$work" && exec "$bin" run --flood --limits.per-ip 0 --limits.accept-rate 0 "$@" >"$work/pool.out" 2>"$work/pool.err") &
-	pool=$!
-	for _ in $(seq 300); do
-		if grep -q "Ctrl-C" "$work/pool.out" 2>/dev/null; then
-			return
-		fi
-		if ! kill -0 "$pool" 2>/dev/null; then
-			break
-		fi
-		sleep 1
-	done
-	echo "pgo: the pool did not start" >&2
-	cat "$work/pool.err" >&2
-	exit 1
-}
-stop_pool() {
-	if [ -n "$pool" ]; then
-		kill -INT "$pool" 2>/dev/null || true
-		wait "$pool" 2>/dev/null || true
-		pool=""
-	fi
-}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 bench() { # bench binary, extra flags...
 	local bin=$1
@@ -62,7 +37,7 @@ bench() { # bench binary, extra flags...
 
 # 1. The profiles: the pool and the load generator, one run.
 echo "pgo: recording the scenario ($conns miners x $rate shares/s, $duration)"
-start_pool "$work/strata-nopgo" --cpu-profile "$work/run.pprof"
+start_pool "$work/strata-nopgo" "$work" --cpu-profile "$work/run.pprof"
 bench "$work/strata-nopgo" --cpu-profile "$work/bench.pprof" >/dev/null
 stop_pool
 # The hot paths on their own, so that their weight does not depend on how
@@ -87,7 +62,7 @@ go build -pgo=profiles/strata.pgo -ldflags "$ldflags" -o "$work/strata-pgo" ./cm
 : >"$work/gain"
 for run in $(seq "$count"); do
 	for variant in nopgo pgo; do
-		start_pool "$work/strata-$variant"
+		start_pool "$work/strata-$variant" "$work"
 		t0=$(cpu_ticks "$pool")
 		bench "$work/strata-nopgo" >"$work/report.$variant.$run"
 		t1=$(cpu_ticks "$pool")
@@ -134,10 +109,7 @@ for mb in "${micro_benches[@]}"; do
 done
 micro=$(go tool benchstat without-pgo="$work/micro.nopgo" with-pgo="$work/micro.pgo")
 
-notes=""
-if [ -f profiles/README.md ] && grep -q '^## notes' profiles/README.md; then
-	notes=$(sed -n '/^## notes/,$p' profiles/README.md)
-fi
+notes=$(notes_of profiles/README.md)
 {
 	cat <<HEADER
 # PGO profiles
