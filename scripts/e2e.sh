@@ -118,10 +118,7 @@ PY
 	echo "three loads: 10, 2 and 0.2 shares/s from each miner."
 	echo
 	echo "command: RUNS=$runs scripts/e2e.sh"
-	echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "go:      $(go env GOVERSION) $(go env GOOS)/$(go env GOARCH)"
-	echo "cpu:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
-	echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	machine
 	echo
 	echo "## summary"
 	echo

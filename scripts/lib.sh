@@ -40,3 +40,12 @@ stop_pool() {
 		pool=""
 	fi
 }
+
+# machine prints the lines on which a results file says when and where it
+# was measured.
+machine() {
+	echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "go:      $(go env GOVERSION) $(go env GOOS)/$(go env GOARCH)"
+	echo "cpu:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(grep -m1 -o -w 'sha_ni\|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+	echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+}
