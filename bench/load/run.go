@@ -2,10 +2,8 @@ package load
 
 import (
 	"context"
-
 	"errors"
 	"fmt"
-	"github.com/stratapool/strata/bench/miner"
 	"math/rand/v2"
 	"net"
 	"slices"
@@ -13,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/stratapool/strata/bench/miner"
 )
 
 // Report is what a run measured.
