@@ -82,13 +82,7 @@ for name in "${order[@]}"; do
 		echo
 		go tool benchstat "$name=$raw"
 		echo
-		echo "## raw"
-		echo
-		cat "$raw"
-		if [ -n "$notes" ]; then
-			echo
-			echo "$notes"
-		fi
+		raw_and_notes "$raw" "$notes"
 	} >"$out"
 	echo "bench: wrote $out"
 done

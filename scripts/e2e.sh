@@ -124,12 +124,6 @@ PY
 	echo
 	summary
 	echo
-	echo "## raw"
-	echo
-	cat "$raw"
-	if [ -n "$notes" ]; then
-		echo
-		echo "$notes"
-	fi
+	raw_and_notes "$raw" "$notes"
 } >"$out"
 echo "e2e: wrote $out"

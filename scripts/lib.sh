@@ -49,3 +49,15 @@ machine() {
 	echo "cpu:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(grep -m1 -o -w 'sha_ni\|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 	echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 }
+
+# raw_and_notes RAW NOTES prints the end of a results file: the raw runs
+# from the file RAW, then the hand-written notes kept by notes_of.
+raw_and_notes() {
+	echo "## raw"
+	echo
+	cat "$1"
+	if [ -n "$2" ]; then
+		echo
+		echo "$2"
+	fi
+}
