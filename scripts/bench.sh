@@ -32,7 +32,8 @@ sets=(
 # test binary built first and the disk synced before it runs: go test
 # links the binary just before running it, and the kernel writing those
 # tens of MB back would land on the first runs of the disk-bound
-# benchmarks (core/account's).
+# benchmarks (core/account's). A set carries one go test flag at most,
+# passed on as its -test. form.
 run_set() {
 	local pkgs=$1 regex=$2 flags=$3 p bin
 	for p in $pkgs; do
