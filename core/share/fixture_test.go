@@ -45,11 +45,24 @@ func realTemplate(t testing.TB, n int, bits uint32) (*chain.Template, []*btcwire
 
 func buildJob(t testing.TB, tmpl *chain.Template, mode job.PayoutMode) *job.Job {
 	t.Helper()
+	return buildNext(t, newBuilder(t, mode), tmpl)
+}
+
+// newBuilder starts job ids at a random point, as the core's builder does.
+// Jobs meant to live in one validator come from one builder: the validator's
+// ring finds a job by id, and ids from two builders may share a slot.
+func newBuilder(t testing.TB, mode job.PayoutMode) *job.Builder {
+	t.Helper()
 	b, err := job.NewBuilder(job.Config{Mode: mode, PoolScript: []byte{0x00, 0x14, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20},
 		FeePPM: 10_000, Tag: "/strata/", Extranonce1Size: 4, Extranonce2Size: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+func buildNext(t testing.TB, b *job.Builder, tmpl *chain.Template) *job.Job {
+	t.Helper()
 	j, err := b.Build(tmpl, time.Now())
 	if err != nil {
 		t.Fatal(err)

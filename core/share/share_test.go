@@ -160,10 +160,13 @@ func TestEveryRejectReason(t *testing.T) {
 			return check(v, easy, r)
 		}},
 		{wire.VerdictStale, func(check func(*Validator, *Session, wire.SubmitRecord) wire.Verdict) wire.Verdict {
-			v, j := fresh(Config{})
+			v := NewValidator(Config{})
+			b := newBuilder(t, job.PoolMode)
+			j := buildNext(t, b, tmpl)
+			v.AddJob(j)
 			next, _ := realTemplate(t, 3, mainnetBits)
 			next.PrevHash = chain.DoubleSHA256([]byte("a new block"))
-			v.AddJob(buildJob(t, next, job.PoolMode))
+			v.AddJob(buildNext(t, b, next))
 			return check(v, easy, ok(j))
 		}},
 		{wire.VerdictMalformed, func(check func(*Validator, *Session, wire.SubmitRecord) wire.Verdict) wire.Verdict {
