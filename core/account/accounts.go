@@ -94,6 +94,8 @@ type Accounts struct {
 	replayEnd  time.Time
 	// pending is written with the next transaction.
 	pending Write
+	// spare is what the last transaction's making used, for the next.
+	spare spare
 	// unsaved are workers not yet in the store.
 	unsaved []*workerState
 	// Statistics are kept here by minute. A minute that is over is
@@ -420,8 +422,8 @@ func (a *Accounts) drain() {
 // transaction, then answers them.
 func (a *Accounts) commit(ctx context.Context, group []*request) {
 	now := time.Now()
-	a.txnSeq++
-	t := txn{a: a, seq: a.txnSeq, now: now}
+	t := a.newTxn(now)
+	defer a.spare.keep(&t)
 	replaying := a.replay != nil && now.Before(a.replayEnd)
 	if !replaying {
 		a.replay = nil
@@ -551,16 +553,12 @@ func (a *Accounts) sync(batch []func(error)) {
 // merge adds a committed transaction's statistics to those waiting for
 // the next flush.
 func (a *Accounts) merge(t *txn) {
-	for _, m := range t.minuteRows() {
-		k := minuteKey{m.Worker, m.Minute.Unix()}
-		acc := a.minutes[k]
-		if acc == nil {
-			c := m
-			a.minutes[k] = &c
-			continue
+	if t.pool.AcceptedCount > 0 {
+		minute := t.now.Truncate(time.Minute)
+		for _, ws := range t.touched {
+			a.mergeMinute(minute, &ws.txnMinute)
 		}
-		acc.Accepted += m.Accepted
-		acc.AcceptedCount += m.AcceptedCount
+		a.mergeMinute(minute, &t.pool)
 	}
 	if len(t.bests) == 0 {
 		return
@@ -577,6 +575,19 @@ func (a *Accounts) merge(t *txn) {
 			ws.best = max(ws.best, b.Difficulty)
 		}
 	}
+}
+
+// mergeMinute adds a transaction's shares of one worker (0: the pool) to
+// their minute.
+func (a *Accounts) mergeMinute(minute time.Time, m *Minute) {
+	k := minuteKey{m.Worker, minute.Unix()}
+	acc := a.minutes[k]
+	if acc == nil {
+		acc = &Minute{Worker: m.Worker, Minute: minute}
+		a.minutes[k] = acc
+	}
+	acc.Accepted += m.Accepted
+	acc.AcceptedCount += m.AcceptedCount
 }
 
 // statsChunk bounds the statistics rows one transaction carries.
@@ -677,13 +688,19 @@ type txn struct {
 	credited   int
 }
 
+// newTxn starts the next transaction, in what the last one used.
+func (a *Accounts) newTxn(now time.Time) txn {
+	a.txnSeq++
+	return txn{a: a, seq: a.txnSeq, now: now, batches: a.spare.batches[:0], touched: a.spare.touched[:0]}
+}
+
 // add makes a batch of one request's credits.
 func (t *txn) add(credits []share.Credit, replaying bool) {
 	if len(credits) == 0 {
 		return
 	}
 	a := t.a
-	b := Batch{ID: a.nextBatch + int64(len(t.batches)), Time: t.now, Data: newBatchData(len(credits))}
+	b := Batch{ID: a.nextBatch + int64(len(t.batches)), Time: t.now, Data: a.spare.batchData(len(credits))}
 	for i := range credits {
 		c := &credits[i]
 		if replaying {
@@ -732,21 +749,42 @@ func (t *txn) minute(ws *workerState, d float64) {
 	t.pool.AcceptedCount++
 }
 
-// minutes are the transaction's minute rows, the pool's included.
-func (t *txn) minuteRows() []Minute {
-	if t.pool.AcceptedCount == 0 {
-		return nil
+// spare is what a transaction's making allocates, kept for the next one
+// (a Store keeps nothing of a Write once it returns): committing 200,000
+// shares a second then collects garbage every few seconds rather than
+// five times a second, and a collection's marking, which takes one of
+// two cores for a few milliseconds, delays the verdicts under way.
+type spare struct {
+	data    [][]byte // batch data buffers
+	batches []Batch
+	touched []*workerState
+}
+
+// maxSpareData bounds the batch buffers kept: a transaction holds one
+// per request, and most hold one to four.
+const maxSpareData = 16
+
+// batchData starts a batch's data with room for n shares.
+func (s *spare) batchData(n int) []byte {
+	if k := len(s.data); k > 0 {
+		b := s.data[k-1]
+		s.data = s.data[:k-1]
+		if cap(b) >= 1+n*recordSize {
+			return append(b[:0], codecVersion)
+		}
 	}
-	minute := t.now.Truncate(time.Minute)
-	out := make([]Minute, 0, len(t.touched)+1)
-	for _, ws := range t.touched {
-		m := ws.txnMinute
-		m.Minute = minute
-		out = append(out, m)
+	return newBatchData(n)
+}
+
+// keep takes back what a committed or failed transaction used.
+func (s *spare) keep(t *txn) {
+	for i := range t.batches {
+		if len(s.data) < maxSpareData {
+			s.data = append(s.data, t.batches[i].Data)
+		}
+		t.batches[i].Data = nil
 	}
-	p := t.pool
-	p.Worker, p.Minute = 0, minute
-	return append(out, p)
+	s.batches, s.touched = t.batches[:0], t.touched[:0]
 }
 
 // better notes a share that beats its worker's or the pool's best; they

@@ -7,9 +7,10 @@ import (
 )
 
 // Store keeps the accounts' tables. Write applies everything in one
-// transaction and returns once it is durable; the reads serve restarts,
-// PPLNS and the statistics API. Implementations are safe for concurrent
-// use.
+// transaction and returns once it is durable; it keeps nothing of w, whose
+// buffers the accounts reuse for the next transaction. The reads serve
+// restarts, PPLNS and the statistics API. Implementations are safe for
+// concurrent use.
 type Store interface {
 	Write(ctx context.Context, w *Write) error
 
