@@ -147,9 +147,11 @@ type handler struct {
 	reopen   *wire.SessionOpen
 }
 
+// LinkUp counts the link only once the re-open and the resume are queued,
+// so a test that waits for the count submits behind them, as a miner's
+// share on a live edge would arrive after the link came back.
 func (h *handler) LinkUp(w *wire.Welcome, again bool) {
 	h.mu.Lock()
-	h.ups++
 	reopen := h.reopen
 	h.mu.Unlock()
 	if again {
@@ -158,6 +160,9 @@ func (h *handler) LinkUp(w *wire.Welcome, again bool) {
 		}
 		h.u.Resume()
 	}
+	h.mu.Lock()
+	h.ups++
+	h.mu.Unlock()
 }
 func (h *handler) LinkDown(error)            { h.mu.Lock(); h.downs++; h.mu.Unlock() }
 func (h *handler) HoldExpired()              { h.mu.Lock(); h.holds++; h.mu.Unlock() }
