@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -133,9 +134,19 @@ type workerState struct {
 	Worker
 	persisted bool
 	best      float64
+	// session is the session of the worker's last share, sessionBest its
+	// best share.
+	session     sessionKey
+	sessionBest float64
 	// txnMinute is the worker's shares in transaction txn.
 	txn       uint64
 	txnMinute Minute
+}
+
+// sessionKey names a session: session numbers are per edge.
+type sessionKey struct {
+	edge    uint16
+	session uint32
 }
 
 type minuteKey struct {
@@ -199,8 +210,13 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 		return nil, err
 	}
 	for key, b := range a.bests {
-		if ws := a.byID[b.Worker]; ws != nil && key != "pool" {
+		ws := a.byID[b.Worker]
+		switch {
+		case ws == nil:
+		case strings.HasPrefix(key, workerBestPrefix):
 			ws.best = b.Difficulty
+		case strings.HasPrefix(key, sessionBestPrefix):
+			ws.session, ws.sessionBest = sessionKey{b.Edge, b.Session}, b.Difficulty
 		}
 	}
 	// Statistics of the minutes not completely written: their rows are
@@ -224,7 +240,7 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 		err := DecodeShares(b.Data, b.Time, func(s *Share) bool {
 			if ws := a.byID[s.Worker]; ws != nil {
 				t.minute(ws, s.Difficulty)
-				t.better(ws, s.Session, s.HashDifficulty, s.Hash, s.Height)
+				t.better(ws, s.Edge, s.Session, s.HashDifficulty, s.Hash, s.Height)
 			}
 			rebuilt++
 			return true
@@ -566,12 +582,12 @@ func (a *Accounts) merge(t *txn) {
 	a.bestMu.Lock()
 	defer a.bestMu.Unlock()
 	for _, b := range t.bests {
-		if cur, ok := a.bests[b.Key]; ok && cur.Difficulty >= b.Difficulty {
+		if cur, ok := a.bests[b.Key]; ok && !b.replaces(&cur) {
 			continue
 		}
 		a.bests[b.Key] = b
 		a.dirtyBests[b.Key] = b
-		if ws := a.byID[b.Worker]; ws != nil && b.Key != "pool" {
+		if ws := a.byID[b.Worker]; ws != nil && strings.HasPrefix(b.Key, workerBestPrefix) {
 			ws.best = max(ws.best, b.Difficulty)
 		}
 	}
@@ -662,10 +678,12 @@ func (a *Accounts) failed(t *txn, group []*request, err error) {
 	a.bestMu.Lock()
 	for _, b := range t.bests {
 		if ws := a.byID[b.Worker]; ws != nil {
-			ws.best = a.bests["worker/"+strconv.FormatUint(uint64(ws.ID), 10)].Difficulty
+			ws.best = a.bests[workerBestKey(ws.ID)].Difficulty
+			cur := a.bests[sessionBestKey(ws.ID)]
+			ws.session, ws.sessionBest = sessionKey{cur.Edge, cur.Session}, cur.Difficulty
 		}
 	}
-	a.poolBest = a.bests["pool"].Difficulty
+	a.poolBest = a.bests[poolBestKey].Difficulty
 	a.bestMu.Unlock()
 	for _, r := range group {
 		r.done(err)
@@ -728,7 +746,7 @@ func (t *txn) add(credits []share.Credit, replaying bool) {
 		b.Count++
 		b.Difficulty += c.Difficulty
 		t.minute(ws, c.Difficulty)
-		t.better(ws, uint32(c.Session), c.HashDifficulty, c.Hash, c.Height)
+		t.better(ws, c.Edge, uint32(c.Session), c.HashDifficulty, c.Hash, c.Height)
 		t.credited++
 	}
 	if b.Count > 0 {
@@ -787,20 +805,49 @@ func (s *spare) keep(t *txn) {
 	s.batches, s.touched = t.batches[:0], t.touched[:0]
 }
 
-// better notes a share that beats its worker's or the pool's best; they
-// take effect when the transaction is committed.
-func (t *txn) better(ws *workerState, session uint32, d float64, hash chain.Hash, height uint32) {
+// better notes a share that beats its worker's, its session's or the
+// pool's best; they take effect when the transaction is committed (a
+// failed one puts the committed ones back: failed).
+func (t *txn) better(ws *workerState, edge uint16, session uint32, d float64, hash chain.Hash, height uint32) {
 	a := t.a
+	best := func(key string) Best {
+		return Best{Key: key, Worker: ws.ID, Edge: edge, Session: session, Difficulty: d, Hash: hash.String(),
+			Height: height, Time: t.now}
+	}
 	if d > ws.best {
-		ws.best = d // undone by a failed transaction's reload, below
-		t.bests = append(t.bests, Best{Key: "worker/" + strconv.FormatUint(uint64(ws.ID), 10), Worker: ws.ID,
-			Session: session, Difficulty: d, Hash: hash.String(), Height: height, Time: t.now})
+		ws.best = d
+		t.bests = append(t.bests, best(workerBestKey(ws.ID)))
+	}
+	if k := (sessionKey{edge, session}); k != ws.session {
+		ws.session, ws.sessionBest = k, 0
+	}
+	if d > ws.sessionBest {
+		ws.sessionBest = d
+		t.bests = append(t.bests, best(sessionBestKey(ws.ID)))
 	}
 	if d > a.poolBest {
 		a.poolBest = d
-		t.bests = append(t.bests, Best{Key: "pool", Worker: ws.ID, Session: session, Difficulty: d,
-			Hash: hash.String(), Height: height, Time: t.now})
+		t.bests = append(t.bests, best(poolBestKey))
 	}
+}
+
+// The keys of the bests.
+const (
+	poolBestKey       = "pool"
+	workerBestPrefix  = "worker/"
+	sessionBestPrefix = "session/"
+)
+
+func workerBestKey(id uint32) string  { return workerBestPrefix + strconv.FormatUint(uint64(id), 10) }
+func sessionBestKey(id uint32) string { return sessionBestPrefix + strconv.FormatUint(uint64(id), 10) }
+
+// replaces reports whether b is kept instead of cur, of the same key: a
+// better share, or the first of a worker's new session.
+func (b *Best) replaces(cur *Best) bool {
+	if strings.HasPrefix(b.Key, sessionBestPrefix) && (b.Edge != cur.Edge || b.Session != cur.Session) {
+		return true
+	}
+	return b.Difficulty > cur.Difficulty
 }
 
 // found is the record of a block's share, with what the submitter may
@@ -834,7 +881,7 @@ func (a *Accounts) loadBests(ctx context.Context) error {
 	for _, b := range bests {
 		a.bests[b.Key] = b
 	}
-	a.poolBest = a.bests["pool"].Difficulty
+	a.poolBest = a.bests[poolBestKey].Difficulty
 	return nil
 }
 

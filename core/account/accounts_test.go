@@ -386,7 +386,7 @@ func TestStatisticsRebuiltAfterACrash(t *testing.T) {
 		t.Errorf("pool minutes after the crash: %+v", ms)
 	}
 	bests, _ := st.Bests(context.Background())
-	if len(bests) != 2 || bests[0].Key != "pool" || bests[0].Difficulty != 6 {
+	if len(bests) != 3 || bests[0].Key != "pool" || bests[0].Difficulty != 6 || bests[1].Key != "session/1" || bests[1].Difficulty != 6 {
 		t.Errorf("bests after the crash: %+v", bests)
 	}
 	// And a second start does not count them again.
@@ -549,5 +549,66 @@ func TestMakingATransactionAllocatesNothing(t *testing.T) {
 	}
 	if got := a.minutes[minuteKey{0, now.Truncate(time.Minute).Unix()}].AcceptedCount; got != 102*256 {
 		t.Errorf("pool minute counts %d shares, want %d", got, 102*256)
+	}
+}
+
+// A worker's best share of its current session is stored, replaced when
+// its shares come from another session (even by a lower one), and back
+// after a restart, as its best ever is.
+func TestSessionBestIsKeptAcrossARestart(t *testing.T) {
+	st, _ := sqliteStore(t)
+	a := start(t, Config{Store: st})
+	inSession := func(n int, d float64, edge uint16, session wire.SessionID) share.Credit {
+		c := credit(n, "a", d)
+		c.Edge, c.Session = edge, session
+		return c
+	}
+	if err := commit(a.Accounts, []share.Credit{inSession(1, 2, 1, 5), inSession(2, 3, 1, 5)}); err != nil {
+		t.Fatal(err)
+	}
+	// The same session number on another edge is another session.
+	if err := commit(a.Accounts, []share.Credit{inSession(3, 1, 2, 5)}); err != nil {
+		t.Fatal(err)
+	}
+	bests := func(a *Accounts) (session, ever float64) {
+		t.Helper()
+		v, _, ok := a.Worker(time.Now(), "bcrt1qa.rig")
+		if !ok {
+			t.Fatal("worker unknown")
+		}
+		return v.BestSession, v.BestEver
+	}
+	if s, e := bests(a.Accounts); s != 2 || e != 6 {
+		t.Fatalf("best of the session %v, ever %v: want 2 and 6", s, e)
+	}
+	a.stop()
+
+	b := start(t, Config{Store: st})
+	if s, e := bests(b.Accounts); s != 2 || e != 6 {
+		t.Fatalf("after the restart: best of the session %v, ever %v: want 2 and 6", s, e)
+	}
+	// The session goes on: a lower share leaves its best, a higher one
+	// raises it.
+	if err := commit(b.Accounts, []share.Credit{inSession(4, 0.5, 2, 5)}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := bests(b.Accounts); s != 2 {
+		t.Fatalf("a lower share of the same session moved its best to %v", s)
+	}
+	if err := commit(b.Accounts, []share.Credit{inSession(5, 2, 2, 5)}); err != nil {
+		t.Fatal(err)
+	}
+	if s, e := bests(b.Accounts); s != 4 || e != 6 {
+		t.Fatalf("best of the session %v, ever %v: want 4 and 6", s, e)
+	}
+	b.stop()
+	stored, err := st.Bests(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range stored {
+		if x.Key == "session/1" && (x.Difficulty != 4 || x.Edge != 2 || x.Session != 5) {
+			t.Errorf("stored session best %+v", x)
+		}
 	}
 }

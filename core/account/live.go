@@ -34,10 +34,7 @@ type liveWorker struct {
 	// AcceptedDifficulty is the difficulty credited since the start: as a
 	// counter, its rate is the hashrate (× 2^32).
 	AcceptedDifficulty float64
-	// BestSession is the best share of the worker's current session.
-	BestSession  float64
-	session      uint32
-	rejectsByWhy [wire.NumVerdicts]uint64
+	rejectsByWhy       [wire.NumVerdicts]uint64
 }
 
 func (l *live) init() {
@@ -72,10 +69,6 @@ func (l *live) accept(c *share.Credit, id uint32, address string) {
 		w.Accepted++
 		w.AcceptedDifficulty += c.Difficulty
 		w.LastShare = c.Time
-		if w.session != uint32(c.Session) {
-			w.session, w.BestSession = uint32(c.Session), 0
-		}
-		w.BestSession = max(w.BestSession, c.HashDifficulty)
 	}
 }
 
@@ -163,10 +156,10 @@ type PoolView struct {
 // onlineWithin: a worker with a share this recent is online.
 const onlineWithin = 10 * time.Minute
 
-func (a *Accounts) view(w *liveWorker, now time.Time, best float64) WorkerView {
+func (a *Accounts) view(w *liveWorker, now time.Time, best workerBests) WorkerView {
 	v := WorkerView{Name: w.Name, Address: w.Address, Hashrate5m: w.hashrate(now, 5*time.Minute),
 		Hashrate1h: w.hashrate(now, time.Hour), Accepted: w.Accepted, Rejected: w.Rejected, LastShare: w.LastShare,
-		BestSession: w.BestSession, BestEver: best, Online: now.Sub(w.LastShare) < onlineWithin}
+		BestSession: best.session, BestEver: best.ever, Online: now.Sub(w.LastShare) < onlineWithin}
 	for i, n := range w.rejectsByWhy {
 		if n > 0 {
 			if v.RejectReason == nil {
@@ -180,7 +173,7 @@ func (a *Accounts) view(w *liveWorker, now time.Time, best float64) WorkerView {
 
 // Pool is the pool's live statistics.
 func (a *Accounts) Pool(now time.Time) PoolView {
-	best := a.bestOf("pool")
+	best := a.bestOf(poolBestKey)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	v := PoolView{Hashrate5m: a.live.pool.hashrate(now, 5*time.Minute), Hashrate1h: a.live.pool.hashrate(now, time.Hour),
@@ -246,15 +239,25 @@ func (a *Accounts) Worker(now time.Time, name string) (WorkerView, []Minute, boo
 	return a.view(w, now, bests[id]), minutes, true
 }
 
-// bestsSnapshot is each worker's best share ever.
-func (a *Accounts) bestsSnapshot() map[uint32]float64 {
+// workerBests are a worker's best share ever and of its current session.
+type workerBests struct{ ever, session float64 }
+
+// bestsSnapshot is each worker's committed bests.
+func (a *Accounts) bestsSnapshot() map[uint32]workerBests {
 	a.bestMu.Lock()
 	defer a.bestMu.Unlock()
-	out := make(map[uint32]float64, len(a.bests))
+	out := make(map[uint32]workerBests, len(a.bests))
 	for k, b := range a.bests {
-		if strings.HasPrefix(k, "worker/") {
-			out[b.Worker] = b.Difficulty
+		wb := out[b.Worker]
+		switch {
+		case strings.HasPrefix(k, workerBestPrefix):
+			wb.ever = b.Difficulty
+		case strings.HasPrefix(k, sessionBestPrefix):
+			wb.session = b.Difficulty
+		default:
+			continue
 		}
+		out[b.Worker] = wb
 	}
 	return out
 }

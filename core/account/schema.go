@@ -26,6 +26,8 @@ CREATE TABLE ledger (id {{serial}}, address TEXT NOT NULL, amount {{int}} NOT NU
 CREATE INDEX ledger_address ON ledger (address, id);
 CREATE TABLE bans (target TEXT PRIMARY KEY, reason TEXT NOT NULL, until_ms {{int}} NOT NULL, time_ms {{int}} NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value {{int}} NOT NULL)`,
+	// 2: a session's best names its edge too (session numbers are per edge).
+	`ALTER TABLE bests ADD COLUMN edge {{int}} NOT NULL DEFAULT 0`,
 }
 
 // migrations is the schema with a dialect's types.

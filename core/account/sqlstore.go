@@ -235,12 +235,12 @@ func (s *sqlStore) write(ctx context.Context, tx *sql.Tx, w *Write) error {
 				})
 		},
 		func() error {
-			return s.insert(ctx, tx, `INSERT INTO bests (key, worker, session, difficulty, hash, height, time_ms)`, 7,
-				`ON CONFLICT (key) DO UPDATE SET worker = excluded.worker, session = excluded.session, difficulty = excluded.difficulty,
-				hash = excluded.hash, height = excluded.height, time_ms = excluded.time_ms`, len(bests),
+			return s.insert(ctx, tx, `INSERT INTO bests (key, worker, edge, session, difficulty, hash, height, time_ms)`, 8,
+				`ON CONFLICT (key) DO UPDATE SET worker = excluded.worker, edge = excluded.edge, session = excluded.session,
+				difficulty = excluded.difficulty, hash = excluded.hash, height = excluded.height, time_ms = excluded.time_ms`, len(bests),
 				func(i int, a []any) []any {
 					x := &bests[i]
-					return append(a, x.Key, int64(x.Worker), int64(x.Session), x.Difficulty, x.Hash, int64(x.Height), ms(x.Time))
+					return append(a, x.Key, int64(x.Worker), int64(x.Edge), int64(x.Session), x.Difficulty, x.Hash, int64(x.Height), ms(x.Time))
 				})
 		},
 		func() error {
@@ -448,11 +448,11 @@ func (s *sqlStore) Workers(ctx context.Context) ([]Worker, error) {
 }
 
 func (s *sqlStore) Bests(ctx context.Context) ([]Best, error) {
-	return list(ctx, s, "bests", `SELECT key, worker, session, difficulty, hash, height, time_ms FROM bests ORDER BY key`, nil,
+	return list(ctx, s, "bests", `SELECT key, worker, edge, session, difficulty, hash, height, time_ms FROM bests ORDER BY key`, nil,
 		func(rows *sql.Rows, b *Best) error {
-			var worker, session, height, t int64
-			err := rows.Scan(&b.Key, &worker, &session, &b.Difficulty, &b.Hash, &height, &t)
-			b.Worker, b.Session, b.Height, b.Time = uint32(worker), uint32(session), uint32(height), fromMS(t)
+			var worker, edge, session, height, t int64
+			err := rows.Scan(&b.Key, &worker, &edge, &session, &b.Difficulty, &b.Hash, &height, &t)
+			b.Worker, b.Edge, b.Session, b.Height, b.Time = uint32(worker), uint16(edge), uint32(session), uint32(height), fromMS(t)
 			return err
 		})
 }

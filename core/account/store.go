@@ -126,10 +126,14 @@ type Minute struct {
 	RejectedCount int64
 }
 
-// Best is the best share under a key: "pool", or "worker/<id>".
+// Best is the best share under a key: "pool", "worker/<id>" (the
+// worker's best ever), or "session/<id>" (the best of the worker's
+// current session, Edge and Session naming it; replaced when the worker's
+// shares come from another session).
 type Best struct {
 	Key        string
 	Worker     uint32
+	Edge       uint16
 	Session    uint32
 	Difficulty float64
 	Hash       string

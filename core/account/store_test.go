@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -82,7 +83,8 @@ func TestStoreKeepsEverything(t *testing.T) {
 			Batches: []Batch{{ID: 1, Time: now, Count: 1, Difficulty: 8, Data: data},
 				{ID: 2, Time: now.Add(time.Hour), Count: 1, Difficulty: 8, Data: data}},
 			Minutes: []Minute{{Worker: 1, Minute: now, Accepted: 8, AcceptedCount: 1}, {Worker: 0, Minute: now, Accepted: 8, AcceptedCount: 1}},
-			Bests:   []Best{{Key: "pool", Worker: 1, Session: 3, Difficulty: 99.5, Hash: "00ff", Height: 10, Time: now}},
+			Bests: []Best{{Key: "pool", Worker: 1, Session: 3, Difficulty: 99.5, Hash: "00ff", Height: 10, Time: now},
+				{Key: "session/1", Worker: 1, Edge: 4, Session: 3, Difficulty: 9, Hash: "00fe", Height: 10, Time: now}},
 			Blocks: []Block{{Hash: "00aa", Height: 10, Worker: "bc1qa.rig", Address: "bc1qa", Reward: 5000, Fee: 50,
 				NetworkDifficulty: 2.5, Status: BlockAccepted, Batch: 1, Index: 0, FoundAt: now, UpdatedAt: now}},
 			Splits:  []Split{{Block: "00aa", Address: "bc1qa", Difficulty: 8, Amount: 4950}},
@@ -130,7 +132,7 @@ func TestStoreKeepsEverything(t *testing.T) {
 			t.Errorf("all minutes: %d", n)
 		}
 		bests, _ := st.Bests(ctx)
-		if len(bests) != 1 || bests[0] != w.Bests[0] {
+		if len(bests) != 2 || bests[0] != w.Bests[0] || bests[1] != w.Bests[1] {
 			t.Errorf("bests %+v", bests)
 		}
 		blocks, _ := st.Blocks(ctx, 0, 10)
@@ -197,4 +199,53 @@ func TestSQLiteRefusesADamagedFile(t *testing.T) {
 		t.Fatalf("damaged file: %v", err)
 	}
 	t.Log(err)
+}
+
+// A database made by the first release is brought up to date at open,
+// its rows kept.
+func TestMigrationUpgradesAFirstVersionDatabase(t *testing.T) {
+	for _, dialect := range []struct {
+		name, driver string
+		types        map[string]string
+		url          func(t testing.TB) string
+		open         func(ctx context.Context, url string) (Store, error)
+	}{
+		{"sqlite", "sqlite", map[string]string{"int": "INTEGER", "real": "REAL", "blob": "BLOB", "serial": "INTEGER PRIMARY KEY"},
+			func(t testing.TB) string { return filepath.Join(t.TempDir(), "accounts.db") }, OpenSQLite},
+		{"postgres", "pgx", map[string]string{"int": "BIGINT", "real": "DOUBLE PRECISION", "blob": "BYTEA", "serial": "BIGSERIAL PRIMARY KEY"},
+			postgresURL, OpenPostgres},
+	} {
+		t.Run(dialect.name, func(t *testing.T) {
+			ctx := context.Background()
+			url := dialect.url(t)
+			db, err := sql.Open(dialect.driver, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := migrations(dialect.types)[0]
+			for _, stmt := range append(strings.Split(first, ";\n"),
+				`CREATE TABLE schema_version (version INTEGER NOT NULL)`, `INSERT INTO schema_version (version) VALUES (1)`,
+				`INSERT INTO bests (key, worker, session, difficulty, hash, height, time_ms) VALUES ('worker/1', 1, 3, 42, '00ff', 10, 1700000000000)`) {
+				if _, err := db.ExecContext(ctx, stmt); err != nil {
+					t.Fatalf("%s: %v", stmt, err)
+				}
+			}
+			db.Close()
+			st, err := dialect.open(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			bests, err := st.Bests(ctx)
+			if err != nil || len(bests) != 1 || bests[0].Difficulty != 42 || bests[0].Session != 3 || bests[0].Edge != 0 {
+				t.Fatalf("bests after the upgrade: %+v %v", bests, err)
+			}
+			if err := st.Write(ctx, &Write{Bests: []Best{{Key: "session/1", Worker: 1, Edge: 2, Session: 3, Difficulty: 5}}}); err != nil {
+				t.Fatal(err)
+			}
+			if bests, _ := st.Bests(ctx); len(bests) != 2 || bests[0].Key != "session/1" || bests[0].Edge != 2 {
+				t.Fatalf("bests written after the upgrade: %+v", bests)
+			}
+		})
+	}
 }
