@@ -91,6 +91,11 @@ type Accounts struct {
 	// awaitSplit those whose PPLNS split is not written yet.
 	blocks     map[string]*Block
 	awaitSplit map[string]struct{}
+	// heldBlocks are shares of found blocks whose transaction failed. The
+	// block went to the nodes whatever the store did, so its share is
+	// kept and committed with the next transaction that succeeds: the
+	// block is recorded, and its PPLNS window ends there.
+	heldBlocks []share.Credit
 	replay     map[chain.Hash]struct{}
 	replayEnd  time.Time
 	// pending is written with the next transaction.
@@ -373,13 +378,16 @@ func (a *Accounts) Run(ctx context.Context) error {
 			a.drain()
 			a.flushRejected(time.Now())
 			a.flushStats(time.Now(), true)
-			if !a.pending.empty() {
-				// Statistics and block states waiting for a transaction.
+			if !a.pending.empty() || len(a.heldBlocks) > 0 {
+				// Statistics, block states and held blocks waiting for a
+				// transaction.
 				wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				if err := a.st.Write(wctx, &a.pending); err != nil {
-					a.log.Warn("pending statistics not written at stop", "err", err)
-				}
+				a.commit(wctx, nil)
 				cancel()
+			}
+			for _, c := range a.heldBlocks {
+				a.log.Error("a found block is not in the accounts at stop: the store never came back; it is in blocks.jsonl",
+					"hash", c.Hash.String(), "height", c.Height, "worker", c.Worker)
 			}
 			return nil
 		case r := <-a.in:
@@ -389,6 +397,11 @@ func (a *Accounts) Run(ctx context.Context) error {
 		case now := <-tick.C:
 			a.flushRejected(now)
 			a.flushStats(now, false)
+			if !a.healthy.Load() && a.pending.empty() {
+				// Nothing else to try a failing store with: the gate
+				// keeps shares away until it is known to be back.
+				a.pending.Meta = append(a.pending.Meta, Meta{Key: metaProbe, Value: ms(now)})
+			}
 			if now.Sub(lastMaturity) >= 30*time.Second {
 				lastMaturity = now
 				a.checkMaturity(ctx, now)
@@ -415,7 +428,7 @@ func (a *Accounts) Run(ctx context.Context) error {
 				break more
 			}
 		}
-		if len(group) > 0 || !a.pending.empty() {
+		if len(group) > 0 || !a.pending.empty() || len(a.heldBlocks) > 0 {
 			a.commit(ctx, group)
 		}
 	}
@@ -444,6 +457,8 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 	if !replaying {
 		a.replay = nil
 	}
+	held := len(a.heldBlocks)
+	t.add(a.heldBlocks, replaying)
 	for _, r := range group {
 		t.add(r.credits, replaying)
 	}
@@ -466,8 +481,8 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 		a.failed(&t, group, err)
 		return
 	}
-	if !a.healthy.Swap(true) {
-		a.log.Info("accounts store back: committing again")
+	if a.syncer == nil {
+		a.backUp()
 	}
 	a.commits.Add(1)
 	a.nextBatch += int64(len(t.batches))
@@ -477,15 +492,23 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 	a.unsaved = a.unsaved[:0]
 	a.merge(&t)
 	a.mu.Lock()
-	for _, r := range group {
-		for i := range r.credits {
-			if c := &r.credits[i]; c.Verdict != wire.VerdictDuplicate {
+	accept := func(credits []share.Credit) {
+		for i := range credits {
+			if c := &credits[i]; c.Verdict != wire.VerdictDuplicate {
 				ws := a.workers[c.Worker]
 				a.live.accept(c, ws.ID, ws.Address)
 			}
 		}
 	}
+	accept(a.heldBlocks[:held])
+	for _, r := range group {
+		accept(r.credits)
+	}
 	a.mu.Unlock()
+	if held > 0 {
+		a.log.Info("found blocks held through a store failure are recorded", "blocks", held)
+		a.heldBlocks = slices.Delete(a.heldBlocks, 0, held)
+	}
 	a.credited.Add(uint64(t.credited))
 	a.blocksFound.Add(uint64(len(t.blocks)))
 	a.pending.reset()
@@ -495,6 +518,13 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 			a.awaitSplit[b.Hash] = struct{}{}
 			go a.splitBlock(ctx, *b)
 		}
+	}
+}
+
+// backUp marks the store healthy after a transaction made durable.
+func (a *Accounts) backUp() {
+	if !a.healthy.Swap(true) {
+		a.log.Info("accounts store back: committing again")
 	}
 }
 
@@ -510,6 +540,10 @@ func (a *Accounts) answer(group []*request) {
 	a.syncMu.Lock()
 	for _, r := range group {
 		a.syncing = append(a.syncing, r.done)
+	}
+	if len(group) == 0 && !a.healthy.Load() {
+		// A failing store is back only once a sync has worked too.
+		a.syncing = append(a.syncing, func(error) {})
 	}
 	a.syncMu.Unlock()
 	select {
@@ -560,6 +594,8 @@ func (a *Accounts) sync(batch []func(error)) {
 		}
 		detail := "the accounts store cannot sync to disk: " + err.Error()
 		a.detail.Store(&detail)
+	} else {
+		a.backUp()
 	}
 	for _, done := range batch {
 		done(err)
@@ -671,8 +707,18 @@ func (a *Accounts) failed(t *txn, group []*request, err error) {
 	}
 	a.unsaved = a.unsaved[:len(a.unsaved)-len(t.newWorkers)]
 	a.nextID -= uint32(len(t.newWorkers))
+	// The blocks wait for their shares again, keeping what the nodes said.
 	for _, b := range t.blocks {
-		delete(a.blocks, b.Hash)
+		b.Batch, b.Index = 0, 0
+	}
+	for _, r := range group {
+		for i := range r.credits {
+			if c := &r.credits[i]; c.Block {
+				a.heldBlocks = append(a.heldBlocks, *c)
+				a.log.Error("a found block's share could not be committed: it is held until the store is back",
+					"hash", c.Hash.String(), "height", c.Height, "worker", c.Worker)
+			}
+		}
 	}
 	// Bests this transaction raised fall back to the committed ones.
 	a.bestMu.Lock()

@@ -612,3 +612,111 @@ func TestSessionBestIsKeptAcrossARestart(t *testing.T) {
 		}
 	}
 }
+
+// A block found while the store is down: its share is not acknowledged,
+// but the block is on its way to the nodes, so the accounts hold the
+// share and commit it once the store is back, with no other share coming
+// to try it: the block is recorded with what the nodes said meanwhile and
+// split over its window.
+func TestFoundBlockHeldThroughAStoreFailure(t *testing.T) {
+	url := postgresURL(t)
+	st, err := OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := start(t, Config{Store: st, Mode: job.PoolMode, FeePPM: 10_000, WindowFactor: 2})
+	if err := commit(a.Accounts, []share.Credit{credit(1, "a", 3), credit(2, "a", 3), credit(3, "b", 3)}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := pg.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restarted := false
+	defer func() {
+		if !restarted {
+			pg.Restart(ctx)
+		}
+	}()
+	blk := credit(4, "c", 4)
+	blk.Block, blk.Reward, blk.NetworkDifficulty, blk.Verdict, blk.Height = true, 5_000_000_000, 5, wire.VerdictBlock, 101
+	if err := commit(a.Accounts, []share.Credit{blk}); err == nil {
+		t.Fatal("a commit succeeded with the store down")
+	}
+	hash := blk.Hash.String()
+	a.BlockSubmitted(hash, 101, BlockAccepted, "")
+	if ok, _ := a.Healthy(); ok {
+		t.Fatal("healthy with the store down")
+	}
+	if err := pg.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restarted = true
+	var blocks []Block
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if blocks, _ = st.Blocks(ctx, 0, 10); len(blocks) > 0 {
+			break
+		}
+	}
+	if len(blocks) != 1 || blocks[0].Hash != hash || blocks[0].Status != BlockAccepted || blocks[0].Worker != blk.Worker ||
+		blocks[0].Reward != blk.Reward || blocks[0].Batch == 0 {
+		t.Fatalf("blocks once the store is back: %+v", blocks)
+	}
+	if ok, why := a.Healthy(); !ok {
+		t.Errorf("not healthy once the block is written: %s", why)
+	}
+	var splits []Split
+	for range 200 {
+		if splits, _ = st.Splits(ctx, hash); len(splits) > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	want := map[string]int64{"bcrt1qc": 1_980_000_000, "bcrt1qb": 1_485_000_000, "bcrt1qa": 1_485_000_000}
+	if len(splits) != 3 {
+		t.Fatalf("splits %+v", splits)
+	}
+	for _, sp := range splits {
+		if sp.Amount != want[sp.Address] {
+			t.Errorf("%s: %d, want %d", sp.Address, sp.Amount, want[sp.Address])
+		}
+	}
+}
+
+// With nothing to commit, a failing store is still tried every second,
+// so the gate opens again without shares to open it.
+func TestFailingStoreIsProbedBackWithoutShares(t *testing.T) {
+	url := postgresURL(t)
+	st, err := OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := start(t, Config{Store: st})
+	ctx := context.Background()
+	if err := pg.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restarted := false
+	defer func() {
+		if !restarted {
+			pg.Restart(ctx)
+		}
+	}()
+	if err := commit(a.Accounts, []share.Credit{credit(1, "a", 1)}); err == nil {
+		t.Fatal("a commit succeeded with the store down")
+	}
+	if err := pg.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restarted = true
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if ok, _ := a.Healthy(); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("still unhealthy 10 s after the store came back, with nothing to commit")
+		}
+	}
+}

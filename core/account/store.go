@@ -88,6 +88,10 @@ type Meta struct {
 // all written.
 const metaStatsMinute = "stats_minute"
 
+// metaProbe is when a failing store was last tried with nothing else to
+// write (unix ms).
+const metaProbe = "probe"
+
 func (w *Write) empty() bool {
 	return len(w.Batches)+len(w.Workers)+len(w.Minutes)+len(w.Bests)+len(w.Blocks)+len(w.Splits)+
 		len(w.Entries)+len(w.Bans)+len(w.Meta) == 0
