@@ -206,6 +206,9 @@ func (c *Conn) writeLocked(m Message) error {
 	if t.Direction()&c.sendDir == 0 {
 		return fmt.Errorf("wire: this end may not send %s", t)
 	}
+	if !t.allowed(c.caps) {
+		return fmt.Errorf("wire: the link did not agree the capability %s needs", t)
+	}
 	buf, err := m.AppendBinary(c.wbuf[:HeaderSize])
 	if err != nil {
 		return err

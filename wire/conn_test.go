@@ -597,3 +597,49 @@ func BenchmarkSealedSubmitFrame(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/256, "ns/submit")
 }
+
+// BAN goes only over a link whose ends both offered CapBans: an end
+// without it neither sends one nor takes one.
+func TestBanNeedsItsCapability(t *testing.T) {
+	key := testKey(0x42)
+	ban := &Ban{Target: "192.0.2.7", Reason: BanInvalidShares, Seconds: 60}
+
+	r := handshakeTCP(t, edgeConfig(key), coreConfig(key))
+	if r.edgeErr != nil || r.coreErr != nil {
+		t.Fatalf("handshake: edge %v, core %v", r.edgeErr, r.coreErr)
+	}
+	if err := r.edge.Send(ban); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.core.ReadMessage(); err != nil || *got.(*Ban) != *ban {
+		t.Fatalf("core read %+v, %v", got, err)
+	}
+	if err := r.core.Send(ban); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.edge.ReadMessage(); err != nil || *got.(*Ban) != *ban {
+		t.Fatalf("edge read %+v, %v", got, err)
+	}
+	r.close()
+
+	old := edgeConfig(key)
+	old.Caps = CapCompression // an edge from before bans were shared
+	r = handshakeTCP(t, old, coreConfig(key))
+	defer r.close()
+	if r.edgeErr != nil || r.coreErr != nil {
+		t.Fatalf("handshake: edge %v, core %v", r.edgeErr, r.coreErr)
+	}
+	if r.core.Caps().Has(CapBans) {
+		t.Fatal("CapBans agreed with an edge that did not offer it")
+	}
+	if err := r.core.Send(ban); err == nil {
+		t.Fatal("the core sent a BAN without CapBans")
+	}
+	r.edge.caps |= CapBans // an edge that sends one anyway
+	if err := r.edge.Send(ban); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.core.ReadFrame(); !errors.Is(err, ErrUnexpected) {
+		t.Fatalf("core read a BAN without CapBans: %v", err)
+	}
+}

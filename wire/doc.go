@@ -83,9 +83,11 @@
 //	0x41  SHOW_MESSAGE    core → edge  client.show_message to one or all sessions
 //	0x42  RECONNECT       core → edge  client.reconnect, staggered
 //	0x43  DROP            core → edge  close a session, optionally banning it
+//	0x44  BAN             both         an IP refused for a while (with CapBans)
 //
-// A frame of a type the receiving end may not receive is refused. A type
-// this version does not know is refused: new types come with a new version.
+// A frame of a type the receiving end may not receive is refused, as is a
+// BAN on a link without CapBans. A type this version does not know is
+// refused: new types come with a new version or a capability.
 //
 // # Sessions, submits and verdicts
 //

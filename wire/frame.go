@@ -51,6 +51,8 @@ func parseHeader(b []byte, maxLen int, from Direction, caps Caps) (header, error
 		return h, fmt.Errorf("%w: 0x%02x", ErrUnknownType, uint8(h.typ))
 	case h.typ.Direction()&from == 0:
 		return h, fmt.Errorf("%w: %s", ErrWrongDirection, h.typ)
+	case !h.typ.allowed(caps):
+		return h, fmt.Errorf("%w: %s without its capability", ErrUnexpected, h.typ)
 	case h.flags&^knownFlags != 0,
 		h.flags&FlagCompressed != 0 && (!caps.Has(CapCompression) || !types[h.typ].compressible):
 		return h, fmt.Errorf("%w: 0x%02x on %s", ErrBadFlags, uint8(h.flags), h.typ)

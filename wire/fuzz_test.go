@@ -83,6 +83,7 @@ func FuzzDecodeBlockFound(f *testing.F)    { fuzzDecoder(f, TypeBlockFound) }
 func FuzzDecodeShowMessage(f *testing.F)   { fuzzDecoder(f, TypeShowMessage) }
 func FuzzDecodeReconnect(f *testing.F)     { fuzzDecoder(f, TypeReconnect) }
 func FuzzDecodeDrop(f *testing.F)          { fuzzDecoder(f, TypeDrop) }
+func FuzzDecodeBan(f *testing.F)           { fuzzDecoder(f, TypeBan) }
 
 // FuzzReadFrame feeds arbitrary bytes to an established, sealed link's
 // reader, as a peer (or anyone on the path) could: every result is a frame

@@ -102,6 +102,7 @@ func messageSamples() []messageSample {
 		{"reconnect", &Reconnect{Host: "eu.example", Port: 3333, WaitSeconds: 5, StaggerSeconds: 60},
 			"00 0a 65752e6578616d706c65 050d 05000000 3c000000"},
 		{"drop", &Drop{Session: 300, Reason: DropBanned, BanSeconds: 3600}, "ac02 00 100e0000"},
+		{"ban", &Ban{Target: "203.0.113.7", Reason: BanInvalidShares, Seconds: 600}, "0b 3230332e302e3131332e37 00 58020000"},
 	}
 }
 
@@ -226,6 +227,10 @@ func TestMalformedFields(t *testing.T) {
 		{"payout script too long", TypeAuthResult, "01 00 51 " + rep(0, 81) + " 00", ErrLimit},
 		{"auth status", TypeAuthResult, "01 20 00 00", ErrInvalidValue},
 		{"drop reason", TypeDrop, "01 09 00000000", ErrInvalidValue},
+		{"ban reason", TypeBan, "01 31 02 01000000", ErrInvalidValue},
+		{"ban no target", TypeBan, "00 00 01000000", ErrInvalidValue},
+		{"ban for no time", TypeBan, "01 31 00 00000000", ErrInvalidValue},
+		{"ban target over limit", TypeBan, "41 " + rep(0x31, 65) + " 00 01000000", ErrLimit},
 		{"work reason", TypeWorkState, "40 00", ErrInvalidValue},
 		{"verdict no runs", TypeVerdict, "00 00", ErrInvalidValue},
 		{"verdict zero-length run", TypeVerdict, "00 01 00 00", ErrNonCanonical},
@@ -280,6 +285,9 @@ func TestEncodeRefusesBadValues(t *testing.T) {
 		{"verdict empty", &VerdictBatch{}},
 		{"verdict invalid", &VerdictBatch{Verdicts: []Verdict{NumVerdicts}}},
 		{"drop session zero", &Drop{}},
+		{"ban no target", &Ban{Seconds: 1}},
+		{"ban for no time", &Ban{Target: "192.0.2.1"}},
+		{"ban bad reason", &Ban{Target: "192.0.2.1", Reason: NumBanReasons, Seconds: 1}},
 		{"work state bad reason", &WorkState{Reason: NumWorkReasons}},
 		{"reconnect long host", &Reconnect{Host: long}},
 		{"welcome zero", &Welcome{}},

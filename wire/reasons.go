@@ -184,3 +184,26 @@ func (r DropReason) Valid() bool { return r < NumDropReasons }
 func (r DropReason) String() string {
 	return enumName("DropReason", dropReasonNames, uint8(r))
 }
+
+// BanReason says why an address is banned.
+type BanReason uint8
+
+const (
+	BanInvalidShares BanReason = iota // too many invalid shares
+	BanOperator                       // an operator asked for it
+
+	// NumBanReasons is the number of ban reasons.
+	NumBanReasons
+)
+
+var banReasonNames = []string{
+	BanInvalidShares: "invalid_shares",
+	BanOperator:      "operator",
+}
+
+// Valid reports whether r is a ban reason of this protocol version.
+func (r BanReason) Valid() bool { return r < NumBanReasons }
+
+func (r BanReason) String() string {
+	return enumName("BanReason", banReasonNames, uint8(r))
+}

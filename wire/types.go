@@ -27,6 +27,7 @@ const (
 	TypeShowMessage   Type = 0x41 // core -> edge
 	TypeReconnect     Type = 0x42 // core -> edge
 	TypeDrop          Type = 0x43 // core -> edge
+	TypeBan           Type = 0x44 // both, with CapBans
 )
 
 // Direction says which end may send a message type.
@@ -68,7 +69,15 @@ var types = map[Type]typeInfo{
 	TypeShowMessage:   {"SHOW_MESSAGE", CoreToEdge, false, func() Message { return new(ShowMessage) }},
 	TypeReconnect:     {"RECONNECT", CoreToEdge, false, func() Message { return new(Reconnect) }},
 	TypeDrop:          {"DROP", CoreToEdge, false, func() Message { return new(Drop) }},
+	TypeBan:           {"BAN", Both, false, func() Message { return new(Ban) }},
 }
+
+// typeCaps are the types a link may carry only when both ends agreed a
+// capability.
+var typeCaps = map[Type]Caps{TypeBan: CapBans}
+
+// allowed reports whether a link with caps may carry t.
+func (t Type) allowed(caps Caps) bool { return caps.Has(typeCaps[t]) }
 
 // Types lists every message type in numeric order.
 func Types() []Type {
@@ -123,10 +132,12 @@ type Caps uint64
 const (
 	// CapCompression allows s2-compressed JOB and STATS payloads.
 	CapCompression Caps = 1 << iota
+	// CapBans allows BAN: the ends share the bans an edge makes.
+	CapBans
 )
 
 // AllCaps is every capability this version of the package implements.
-const AllCaps = CapCompression
+const AllCaps = CapCompression | CapBans
 
 // Has reports whether every capability in c2 is in c.
 func (c Caps) Has(c2 Caps) bool { return c&c2 == c2 }

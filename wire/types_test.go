@@ -67,6 +67,7 @@ func TestEnumNames(t *testing.T) {
 	check("GoodbyeReason", int(NumGoodbyeReasons), func(i int) string { return GoodbyeReason(i).String() }, func(i int) bool { return GoodbyeReason(i).Valid() })
 	check("WorkReason", int(NumWorkReasons), func(i int) string { return WorkReason(i).String() }, func(i int) bool { return WorkReason(i).Valid() })
 	check("DropReason", int(NumDropReasons), func(i int) string { return DropReason(i).String() }, func(i int) bool { return DropReason(i).Valid() })
+	check("BanReason", int(NumBanReasons), func(i int) string { return BanReason(i).String() }, func(i int) bool { return BanReason(i).Valid() })
 }
 
 func TestVerdictStratumCodes(t *testing.T) {
