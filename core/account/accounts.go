@@ -119,6 +119,9 @@ type Accounts struct {
 	rejected map[string]*Minute
 	live     live
 
+	banMu sync.Mutex // guards bans
+	bans  bans
+
 	// Answers waiting for a Sync of the store (a Syncer).
 	syncer  Syncer
 	syncMu  sync.Mutex // guards syncing
@@ -279,6 +282,9 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	if err := a.live.load(ctx, a.st, now); err != nil {
 		return nil, err
 	}
+	if err := a.loadBans(ctx, now); err != nil {
+		return nil, err
+	}
 	a.log.Info("accounts open", "workers", len(ws), "batches", last, "blocks_maturing", len(open),
 		"replay_guard", len(a.replay), "stats_rebuilt_from_shares", rebuilt)
 	return a, nil
@@ -341,8 +347,14 @@ func (a *Accounts) Counters() (commits, credited, failures uint64, last time.Dur
 func (a *Accounts) Store() Store { return a.st }
 
 // call runs f on the committer, with the next write to add to; once the
-// committer has stopped, f is dropped.
+// committer has stopped, f is dropped and call reports false. A call
+// queued before the stop runs before the last write.
 func (a *Accounts) call(f func(*Write)) bool {
+	a.stopMu.RLock()
+	defer a.stopMu.RUnlock()
+	if a.isClosed {
+		return false
+	}
 	select {
 	case a.calls <- f:
 		return true
@@ -435,12 +447,15 @@ func (a *Accounts) Run(ctx context.Context) error {
 }
 
 // drain answers what is queued when the accounts stop: those shares were
-// never acknowledged, and the edges will send them again.
+// never acknowledged, and the edges will send them again. Queued calls
+// run, for the last write.
 func (a *Accounts) drain() {
 	for {
 		select {
 		case r := <-a.in:
 			r.done(errStopped)
+		case f := <-a.calls:
+			f(&a.pending)
 		default:
 			return
 		}

@@ -194,37 +194,37 @@ type Block struct {
 
 // Split is one address's part of a block's reward under PPLNS.
 type Split struct {
-	Block      string
-	Address    string
-	Difficulty float64
-	Amount     int64
+	Block      string  `json:"block"`
+	Address    string  `json:"address"`
+	Difficulty float64 `json:"difficulty"`
+	Amount     int64   `json:"amount"`
 }
 
 // Balance is what an address has been credited from confirmed blocks
 // (Paid is kept for a payout process; Strata credits, it does not send),
 // and what splits of maturing blocks will add.
 type Balance struct {
-	Address   string
-	Amount    int64
-	Immature  int64
-	UpdatedAt time.Time
+	Address   string    `json:"address"`
+	Amount    int64     `json:"amount"`
+	Immature  int64     `json:"immature"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // LedgerEntry is one change to an address's balance.
 type LedgerEntry struct {
-	Address string
-	Amount  int64
-	Kind    string // "block": a confirmed block's split
-	Block   string
-	Time    time.Time
+	Address string    `json:"address"`
+	Amount  int64     `json:"amount"`
+	Kind    string    `json:"kind"` // "block": a confirmed block's split
+	Block   string    `json:"block"`
+	Time    time.Time `json:"time"`
 }
 
 // Ban refuses an address (an IP, or a worker) until a time.
 type Ban struct {
-	Target string
-	Reason string
-	Until  time.Time
-	Time   time.Time
+	Target string    `json:"target"`
+	Reason string    `json:"reason"`
+	Until  time.Time `json:"until"`
+	Time   time.Time `json:"time"`
 }
 
 // ErrNotFound is returned for a row that does not exist.
