@@ -162,13 +162,17 @@ func New(cfg Config, opts Options) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
+	var bans link.Bans
+	if c.Accounts != nil {
+		bans = accountBans{c.Accounts}
+	}
 	c.Link, err = link.New(link.Config{
 		Keys: keys, AllowPlaintext: cfg.Link.AllowPlaintext, PingInterval: cfg.Link.PingInterval,
 		Extranonce1Size: extranonce1Size, Extranonce2Size: cfg.Pool.Extranonce2Size,
 		Network: cfg.Network, Mode: cfg.Pool.Mode, Validator: c.Validator, Submitter: c.Submitter,
 		Registry: registry, Ready: func() bool { return c.Work.State().Ready() },
 		Software: opts.Software, Log: log.With("part", "link"), Accounts: accounts, FloodDifficulty: cfg.floodDifficulty(),
-		Rejected: c.rejected,
+		Rejected: c.rejected, Bans: bans,
 	})
 	if err != nil {
 		return nil, err
@@ -391,6 +395,33 @@ func (ch chainOf) BlockHash(ctx context.Context, height int64) (string, error) {
 	var h string
 	err = cl.Call(ctx, "getblockhash", []any{height}, &h)
 	return h, err
+}
+
+// accountBans keeps the bans edges report in the accounts.
+type accountBans struct{ a *account.Accounts }
+
+func (b accountBans) Ban(m *wire.Ban, edge string) bool {
+	now := time.Now()
+	return b.a.Ban(account.Ban{Target: m.Target, Reason: m.Reason.String(),
+		Until: now.Add(time.Duration(m.Seconds) * time.Second), Time: now})
+}
+
+func (b accountBans) Active(now time.Time) []wire.Ban {
+	kept := b.a.Bans(now)
+	out := make([]wire.Ban, 0, len(kept))
+	for _, k := range kept {
+		reason := wire.BanOperator // a reason this build does not know
+		for r := range wire.NumBanReasons {
+			if r.String() == k.Reason {
+				reason = r
+			}
+		}
+		// Whole seconds, rounded up: an edge refuses the address at least
+		// as long as the core does.
+		secs := (k.Until.Sub(now) + time.Second - 1) / time.Second
+		out = append(out, wire.Ban{Target: k.Target, Reason: reason, Seconds: uint32(min(max(secs, 1), math.MaxUint32))})
+	}
+	return out
 }
 
 // blockStatus maps the submitter's answer to the accounts' states.

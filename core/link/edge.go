@@ -34,8 +34,11 @@ type edge struct {
 	sessions map[wire.SessionID]*share.Session
 	seq      uint64 // the link's next submit sequence number
 
-	// out carries jobs and work states to the writer, in order.
-	out chan wire.Message
+	// out carries jobs and work states to the writer, in order; bans the
+	// bans other edges made, apart, so that a burst of them cannot fill
+	// out and drop the edge.
+	out  chan wire.Message
+	bans chan wire.Ban
 
 	rtt      atomic.Int64
 	submits  atomic.Uint64
@@ -47,8 +50,15 @@ type edge struct {
 
 func newEdge(s *Server, id uint16, name string) *edge {
 	return &edge{s: s, id: id, name: name, since: time.Now(), sessions: map[wire.SessionID]*share.Session{},
-		out: make(chan wire.Message, outQueue)}
+		out: make(chan wire.Message, outQueue), bans: make(chan wire.Ban, banQueue)}
 }
+
+// banQueue is how many bans from other edges may wait for an edge.
+const banQueue = 1024
+
+// takesBans reports whether bans are shared with this edge: the core keeps
+// them and the link agreed BAN.
+func (e *edge) takesBans() bool { return e.s.cfg.Bans != nil && e.conn.Caps().Has(wire.CapBans) }
 
 // enqueue queues a job or a state change for the edge, in order. It never
 // blocks: an edge too far behind is dropped.
@@ -69,6 +79,8 @@ func (e *edge) writer(done <-chan struct{}) {
 			return
 		case m := <-e.out:
 			e.send(m)
+		case b := <-e.bans:
+			e.send(&b)
 		}
 	}
 }
@@ -98,6 +110,7 @@ func (e *edge) run(ctx context.Context) {
 		ping   wire.Ping
 		pong   wire.Pong
 		stats  wire.Stats
+		ban    wire.Ban
 	)
 	for {
 		typ, payload, err := e.conn.ReadFrame()
@@ -136,6 +149,15 @@ func (e *edge) run(ctx context.Context) {
 		case wire.TypeStats:
 			if err = stats.Decode(payload); err == nil {
 				e.keepStats(&stats)
+			}
+		case wire.TypeBan:
+			if err = ban.Decode(payload); err == nil {
+				e.s.stats.BansReported.Add(1)
+				if e.s.cfg.Bans != nil && e.s.cfg.Bans.Ban(&ban, e.name) {
+					e.s.log.Info("edge banned an address", "edge", e.name, "target", ban.Target,
+						"reason", ban.Reason.String(), "seconds", ban.Seconds)
+					e.s.shareBan(&ban, e)
+				}
 			}
 		case wire.TypeGoodbye:
 			var bye wire.Goodbye

@@ -487,3 +487,88 @@ func TestPooledBatchesCarryNothing(t *testing.T) {
 		t.Fatalf("%d credits for 20 accepted shares", len(credited))
 	}
 }
+
+// memBans keeps bans in memory, as the accounts do.
+type memBans struct {
+	mu   sync.Mutex
+	kept map[string]wire.Ban
+	from []string
+}
+
+func (m *memBans) Ban(b *wire.Ban, edge string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.from = append(m.from, edge)
+	if old, ok := m.kept[b.Target]; ok && old.Seconds >= b.Seconds {
+		return false
+	}
+	m.kept[b.Target] = *b
+	return true
+}
+
+func (m *memBans) Active(time.Time) []wire.Ban {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []wire.Ban
+	for _, b := range m.kept {
+		out = append(out, b)
+	}
+	return out
+}
+
+// A ban one edge reports is kept and passed to every other edge, not back
+// to the one that made it; an echo that is not news goes nowhere; an edge
+// that links later gets the bans in force.
+func TestBansReachEveryEdge(t *testing.T) {
+	bans := &memBans{kept: map[string]wire.Ban{}}
+	h := startServer(t, 0x207fffff, func(c *Config) { c.Bans = bans })
+	a, err := dialEdge(t, h, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := dialEdge(t, h, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both links are up once each has its job.
+	a.next(wire.TypeJob)
+	b.next(wire.TypeJob)
+	ban := &wire.Ban{Target: "198.51.100.4", Reason: wire.BanInvalidShares, Seconds: 600}
+	if err := a.conn.Send(ban); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.next(wire.TypeBan).(*wire.Ban); *got != *ban {
+		t.Fatalf("edge b got %+v", got)
+	}
+	// b echoes it (as an edge does at every link): not news, not passed on.
+	if err := b.conn.Send(ban); err != nil {
+		t.Fatal(err)
+	}
+	c, err := dialEdge(t, h, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.next(wire.TypeBan).(*wire.Ban); *got != *ban {
+		t.Fatalf("edge c got %+v at its link", got)
+	}
+	// Nothing came back to a: a copy for it would have gone out in the
+	// same pass as b's, before c linked.
+	for deadline := time.Now().Add(5 * time.Second); h.srv.stats.BansReported.Load() < 2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the echo never reached the core")
+		}
+	}
+	for len(a.msgs) > 0 {
+		if m := <-a.msgs; m.Type() == wire.TypeBan {
+			t.Fatalf("edge a got its own ban back: %+v", m)
+		}
+	}
+	if n := h.srv.stats.BansShared.Load(); n != 1 {
+		t.Errorf("%d bans shared, want 1 (a's to b; c's came at its link)", n)
+	}
+	bans.mu.Lock()
+	defer bans.mu.Unlock()
+	if len(bans.from) != 2 || bans.from[0] != "a" || bans.from[1] != "b" {
+		t.Errorf("reports from %v", bans.from)
+	}
+}

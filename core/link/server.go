@@ -26,6 +26,16 @@ type Accounts interface {
 	Commit(credits []share.Credit, done func(error))
 }
 
+// Bans keeps the bans edges make, so that every edge refuses the address
+// and the ban outlasts a restart of either end.
+type Bans interface {
+	// Ban keeps a ban an edge reported; it reports whether it is news for
+	// the other edges (a new target, or a later end).
+	Ban(b *wire.Ban, edge string) bool
+	// Active lists the bans in force, for an edge that links.
+	Active(now time.Time) []wire.Ban
+}
+
 // Config configures a Server.
 type Config struct {
 	// Keys gives an edge name's link key; nil allows only plain text.
@@ -49,6 +59,9 @@ type Config struct {
 	// Rejected, if set, sees the rejected shares of each batch (their
 	// Verdict says why), for the statistics.
 	Rejected func([]share.Credit)
+	// Bans, if set, keeps the bans edges report and hands them to every
+	// edge; without it a ban stays on the edge that made it.
+	Bans Bans
 	Registry *Registry
 	// Ready reports whether sessions may be authorized (the gate).
 	Ready func() bool
@@ -82,6 +95,9 @@ type Counters struct {
 	Credits        atomic.Uint64
 	CommitFailures atomic.Uint64
 	JobsSent       atomic.Uint64
+	// BansReported are the bans edges sent; BansShared the copies sent to
+	// other edges; BansDropped those an edge's full queue refused.
+	BansReported, BansShared, BansDropped atomic.Uint64
 	Verdicts       [wire.NumVerdicts]atomic.Uint64
 }
 
@@ -195,6 +211,13 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	s.stats.EdgesAccepted.Add(1)
 	s.log.Info("edge connected", "edge", hello.Name, "id", e.id, "remote", nc.RemoteAddr().String(), "software", hello.Software)
 	defer s.drop(e)
+	if e.takesBans() {
+		// The bans in force, sent here rather than queued: there may be
+		// more of them than the queue holds.
+		for _, b := range s.cfg.Bans.Active(time.Now()) {
+			e.send(&b)
+		}
+	}
 	e.run(ctx)
 }
 
@@ -276,6 +299,26 @@ func (s *Server) Broadcast(m wire.Message) {
 	defer s.mu.Unlock()
 	for _, e := range s.snapshot() {
 		e.enqueue(m)
+	}
+}
+
+// shareBan passes a ban one edge made to every other edge that takes
+// bans. An edge whose queue is full misses it, counted: it still gets
+// every ban in force when it next links.
+func (s *Server) shareBan(b *wire.Ban, from *edge) {
+	s.mu.Lock()
+	edges := s.snapshot()
+	s.mu.Unlock()
+	for _, e := range edges {
+		if e == from || !e.takesBans() {
+			continue
+		}
+		select {
+		case e.bans <- *b:
+			s.stats.BansShared.Add(1)
+		default:
+			s.stats.BansDropped.Add(1)
+		}
 	}
 }
 
