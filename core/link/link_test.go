@@ -3,6 +3,7 @@ package link
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -349,6 +350,52 @@ func TestVerdictsWaitForTheAccounts(t *testing.T) {
 	}
 	if h.srv.Counters().CommitFailures.Load() != 1 {
 		t.Error("failed commit not counted")
+	}
+
+	// The edge sends the refused share again (its answer lost with the
+	// link): it is judged anew and credited, not called a duplicate, which
+	// the edge would take for credited.
+	acc.mu.Lock()
+	acc.err = nil
+	acc.mu.Unlock()
+	// send submits one share and answers its commit, if it has one, until
+	// its verdict comes.
+	send := func(nonce uint32) wire.Verdict {
+		t.Helper()
+		e.conn.Send(&wire.SubmitBatch{Records: []wire.SubmitRecord{{Session: 1, Job: h.job.ID, NTime: h.job.NTime, Nonce: nonce}}})
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			acc.release()
+			select {
+			case m := <-e.msgs:
+				if v, ok := m.(*wire.VerdictBatch); ok {
+					return v.Verdicts[0]
+				}
+			default:
+			}
+		}
+		t.Fatal("no verdict")
+		return 0
+	}
+	if v := send(2); v != wire.VerdictAccepted {
+		t.Errorf("a share whose commit failed, sent again: %s, want accepted", v)
+	}
+	if v := send(2); v != wire.VerdictDuplicate {
+		t.Errorf("a credited share sent again: %s, want duplicate", v)
+	}
+
+	// When the accounts cannot tell whether they kept a share, it stays
+	// seen: sent again, it is a duplicate, never credited twice.
+	acc.mu.Lock()
+	acc.err = fmt.Errorf("commit answer lost: %w", share.ErrInDoubt)
+	acc.mu.Unlock()
+	if v := send(9); v != wire.VerdictUnavailable {
+		t.Fatalf("verdict in doubt: %s", v)
+	}
+	acc.mu.Lock()
+	acc.err = nil
+	acc.mu.Unlock()
+	if v := send(9); v != wire.VerdictDuplicate {
+		t.Errorf("a share in doubt, sent again: %s, want duplicate", v)
 	}
 }
 

@@ -61,7 +61,7 @@ type Config struct {
 	Rejected func([]share.Credit)
 	// Bans, if set, keeps the bans edges report and hands them to every
 	// edge; without it a ban stays on the edge that made it.
-	Bans Bans
+	Bans     Bans
 	Registry *Registry
 	// Ready reports whether sessions may be authorized (the gate).
 	Ready func() bool
@@ -98,7 +98,7 @@ type Counters struct {
 	// BansReported are the bans edges sent; BansShared the copies sent to
 	// other edges; BansDropped those an edge's full queue refused.
 	BansReported, BansShared, BansDropped atomic.Uint64
-	Verdicts       [wire.NumVerdicts]atomic.Uint64
+	Verdicts                              [wire.NumVerdicts]atomic.Uint64
 }
 
 // New makes a server; Serve runs it.

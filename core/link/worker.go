@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -150,7 +151,7 @@ func (w *worker) judge(p *part) {
 			continue
 		}
 		c := share.Credit{
-			Edge: b.e.id, Session: sess.ID, Address: sess.Address, Worker: sess.Worker,
+			Edge: b.e.id, Session: sess.ID, Shard: sess.Shard(), Address: sess.Address, Worker: sess.Worker,
 			Difficulty: res.Credit, HashDifficulty: res.HashDifficulty,
 			Job: res.Job.ID, Height: res.Job.Height, Block: res.Verdict == wire.VerdictBlock, Time: now, Hash: res.Hash,
 			Verdict: res.Verdict,
@@ -188,11 +189,17 @@ func (s *Server) commit(b *batch) {
 }
 
 // answer sends a batch's verdicts. Credits the accounts could not keep are
-// not acknowledged: their shares are answered as unavailable.
+// not acknowledged: their shares are answered as unavailable, and unless
+// the accounts cannot tell whether they kept them, forgotten as seen, so
+// that the edge's replay of one (when this answer is lost with the link)
+// is credited rather than called a duplicate.
 func (s *Server) answer(b *batch, err error) {
 	if err != nil {
 		s.stats.CommitFailures.Add(1)
 		s.log.Error("credits not committed: shares answered unavailable", "edge", b.e.name, "shares", len(b.credits), "err", err)
+		if !errors.Is(err, share.ErrInDoubt) {
+			s.cfg.Validator.Forget(b.credits)
+		}
 		for i, v := range b.verdict.Verdicts {
 			if v.Accepted() {
 				b.verdict.Verdicts[i] = wire.VerdictUnavailable

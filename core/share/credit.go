@@ -1,6 +1,8 @@
 package share
 
 import (
+	"encoding/binary"
+	"errors"
 	"time"
 
 	"github.com/stratapool/strata/core/chain"
@@ -15,6 +17,9 @@ type Credit struct {
 	// is owed to.
 	Edge    uint16
 	Session wire.SessionID
+	// Shard is the session's duplicate-set shard (Session.Shard), for
+	// Forget.
+	Shard   uint32
 	Address string
 	Worker  string
 	// Difficulty is what is credited: the assigned difficulty, or less when
@@ -39,4 +44,26 @@ type Credit struct {
 	// VerdictDuplicate for a share they already hold (an edge replaying
 	// after a core restart); the edge takes that as accepted.
 	Verdict wire.Verdict
+}
+
+// ErrInDoubt marks an accounts error after which nobody can tell whether
+// the credits were kept (a commit whose answer was lost, a failed sync):
+// their shares are not acknowledged, and neither may they be credited
+// again, so the validator keeps them as seen.
+var ErrInDoubt = errors.New("share: the accounts cannot tell whether the credits were kept")
+
+// Forget takes credits whose commit failed for certain out of their jobs'
+// duplicate sets, so that an edge's replay of them is judged anew rather
+// than called a duplicate, which the edge would take for credited. A
+// block's share is kept: the accounts hold it until they can commit it.
+func (v *Validator) Forget(credits []Credit) {
+	for i := range credits {
+		c := &credits[i]
+		if c.Block {
+			continue
+		}
+		if w := v.jobs.Get(uint32(c.Job)); w != nil {
+			w.seen.Remove(c.Shard, binary.LittleEndian.Uint64(c.Hash[:8]))
+		}
+	}
 }

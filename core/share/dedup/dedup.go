@@ -105,6 +105,57 @@ func (s *Set) Add(shard uint32, key uint64) Outcome {
 	}
 }
 
+// Remove takes key out, so that it may be added again; it reports whether
+// the key was there. Linear probing has no tombstones: the keys after it
+// in its run move back into the gap when their home slot allows.
+func (s *Set) Remove(shard uint32, key uint64) bool {
+	st := &s.stripes[shard%stripes]
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if key == 0 {
+		if !st.zero {
+			return false
+		}
+		st.zero = false
+		st.n--
+		return true
+	}
+	tab := st.tab.Load()
+	if tab == nil {
+		return false
+	}
+	slots := *tab
+	mask := len(slots) - 1
+	gap := slotOf(key, len(slots))
+	for {
+		switch atomic.LoadUint64(&slots[gap]) {
+		case 0:
+			return false
+		case key:
+		default:
+			gap = (gap + 1) & mask
+			continue
+		}
+		break
+	}
+	for j := (gap + 1) & mask; ; j = (j + 1) & mask {
+		k := atomic.LoadUint64(&slots[j])
+		if k == 0 {
+			break
+		}
+		// k stays unless its home lies cyclically outside (gap, j]: then
+		// the gap is on its probe path and it moves back into it.
+		home := slotOf(k, len(slots))
+		if (j-home)&mask >= (j-gap)&mask {
+			atomic.StoreUint64(&slots[gap], k)
+			gap = j
+		}
+	}
+	atomic.StoreUint64(&slots[gap], 0)
+	st.n--
+	return true
+}
+
 // grow doubles the table; readers see the old one until the new one is
 // published, and only Touch reads without the lock.
 func (st *stripe) grow() {

@@ -105,3 +105,63 @@ func TestStripeFillsTwoCacheLines(t *testing.T) {
 		t.Fatalf("a stripe is %d bytes, want 128 so cores never share a line", size)
 	}
 }
+
+// Remove against a map, on keys made to collide (few home slots, long
+// runs that wrap round the table's end): after every step the set holds
+// exactly the map's keys, and a removed key can be added again.
+func TestRemoveKeepsEveryOtherKey(t *testing.T) {
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		s := New(stripes*1000, stripes*64)
+		want := map[uint64]bool{}
+		// Keys whose low bits pick a handful of slots, near the end of a
+		// 128-slot table so that runs wrap.
+		key := func() uint64 { return rng.Uint64()<<8 | uint64(120+rng.IntN(8)) }
+		var keys []uint64
+		for range 400 {
+			switch {
+			case len(keys) == 0 || rng.IntN(3) > 0:
+				k := key()
+				if k == 0 {
+					continue
+				}
+				out := s.Add(5, k)
+				if want[k] != (out == Duplicate) {
+					t.Fatalf("seed %d: Add(%x) = %v, in the map %v", seed, k, out, want[k])
+				}
+				if out == Added {
+					want[k] = true
+					keys = append(keys, k)
+				}
+			default:
+				i := rng.IntN(len(keys))
+				k := keys[i]
+				if got := s.Remove(5, k); got != want[k] {
+					t.Fatalf("seed %d: Remove(%x) = %v, in the map %v", seed, k, got, want[k])
+				}
+				delete(want, k)
+				if s.Remove(5, k) {
+					t.Fatalf("seed %d: removed %x twice", seed, k)
+				}
+			}
+			for _, k := range keys {
+				if present := s.Add(5, k) == Duplicate; present != want[k] {
+					t.Fatalf("seed %d: key %x present %v, want %v", seed, k, present, want[k])
+				}
+				if !want[k] {
+					s.Remove(5, k) // undo the probe's add
+				}
+			}
+		}
+		if s.Len() != len(want) {
+			t.Fatalf("seed %d: Len %d, want %d", seed, s.Len(), len(want))
+		}
+	}
+	s := New(stripes*4, 0)
+	if s.Add(2, 0) != Added || !s.Remove(2, 0) || s.Remove(2, 0) || s.Add(2, 0) != Added {
+		t.Error("key 0 is not removed and added again")
+	}
+	if s.Remove(9, 42) {
+		t.Error("removed a key from a stripe never used")
+	}
+}
