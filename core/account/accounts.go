@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -34,6 +35,10 @@ type Config struct {
 	KeepShares time.Duration
 	// Maturity is how deep a block must be to be paid (100).
 	Maturity int64
+	// WriteTimeout bounds a transaction: a store that stops answering (a
+	// network partition from PostgreSQL) fails the commit and gates the
+	// core rather than holding every verdict.
+	WriteTimeout time.Duration
 	// Chain answers where the main chain is, for maturity; nil: blocks
 	// stay accepted.
 	Chain Chain
@@ -54,6 +59,7 @@ const (
 	DefaultReplayWindow = 30 * time.Second
 	DefaultKeepShares   = 72 * time.Hour
 	DefaultMaturity     = 100
+	DefaultWriteTimeout = 10 * time.Second
 	// queueLen bounds the commits waiting for the committer.
 	queueLen = 1024
 	// maxGroup bounds the credits in one transaction.
@@ -128,6 +134,12 @@ type Accounts struct {
 	syncing []func(error)
 	syncNow chan struct{}
 
+	// doubt is a transaction the store has yet to account for (the
+	// committer's); poisoned the error that stops all crediting after a
+	// failed sync.
+	doubt    *doubt
+	poisoned atomic.Pointer[error]
+
 	healthy     atomic.Bool
 	detail      atomic.Pointer[string]
 	commits     atomic.Uint64
@@ -185,6 +197,9 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	if cfg.Maturity <= 0 {
 		cfg.Maturity = DefaultMaturity
 	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -204,6 +219,13 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 		return nil, err
 	}
 	a.nextBatch = last + 1
+	// Transaction numbers go on from the last one kept, so that the one
+	// a lost answer leaves in doubt is never taken for an older one.
+	seq, err := a.st.Meta(ctx, metaTxn)
+	if err != nil {
+		return nil, err
+	}
+	a.txnSeq = uint64(seq)
 	ws, err := a.st.Workers(ctx)
 	if err != nil {
 		return nil, err
@@ -401,6 +423,10 @@ func (a *Accounts) Run(ctx context.Context) error {
 				a.log.Error("a found block is not in the accounts at stop: the store never came back; it is in blocks.jsonl",
 					"hash", c.Hash.String(), "height", c.Height, "worker", c.Worker)
 			}
+			if a.doubt != nil {
+				a.log.Error("stopped with a transaction in doubt: the next start reads what the store kept",
+					"shares", a.doubt.t.credited)
+			}
 			return nil
 		case r := <-a.in:
 			group = append(group, r)
@@ -465,9 +491,16 @@ func (a *Accounts) drain() {
 // commit writes a group of requests and whatever else is pending in one
 // transaction, then answers them.
 func (a *Accounts) commit(ctx context.Context, group []*request) {
+	if err := a.refusing(ctx); err != nil {
+		// Nothing of these is written: they are refused for certain.
+		a.failures.Add(1)
+		for _, r := range group {
+			r.done(err)
+		}
+		return
+	}
 	now := time.Now()
 	t := a.newTxn(now)
-	defer a.spare.keep(&t)
 	replaying := a.replay != nil && now.Before(a.replayEnd)
 	if !replaying {
 		a.replay = nil
@@ -478,7 +511,7 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 		t.add(r.credits, replaying)
 	}
 	w := &a.pending
-	nBatches, nWorkers, nBlocks := len(w.Batches), len(w.Workers), len(w.Blocks)
+	own := w.lens() // where this transaction's own rows start
 	w.Batches = append(w.Batches, t.batches...)
 	for _, ws := range a.unsaved {
 		w.Workers = append(w.Workers, ws.Worker)
@@ -486,16 +519,38 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 	for _, b := range t.blocks {
 		w.Blocks = append(w.Blocks, *b)
 	}
+	// The transaction's number, kept with it: when a commit's answer is
+	// lost, the store says whether it took.
+	w.Meta = append(w.Meta, Meta{Key: metaTxn, Value: int64(t.seq)})
 
 	start := time.Now()
-	err := a.st.Write(ctx, w)
+	wctx, cancel := context.WithTimeout(ctx, a.cfg.WriteTimeout)
+	err := a.st.Write(wctx, w)
+	cancel()
 	a.lastWrite.Store(int64(time.Since(start)))
+	if err != nil && errors.Is(err, share.ErrInDoubt) {
+		a.inDoubt(&t, group, held, own, w.lens(), err)
+		return
+	}
+	defer a.spare.keep(&t)
 	if err != nil {
-		// Take this group's rows back out of what is pending.
-		w.Batches, w.Workers, w.Blocks = w.Batches[:nBatches], w.Workers[:nWorkers], w.Blocks[:nBlocks]
+		// Take this transaction's rows back out of what is pending.
+		w.dropOwn(own, w.lens())
 		a.failed(&t, group, err)
 		return
 	}
+	a.committed(ctx, &t, held)
+	a.pending.reset()
+	a.mu.Lock()
+	for _, r := range group {
+		a.accept(r.credits)
+	}
+	a.mu.Unlock()
+	a.answer(group)
+}
+
+// committed takes a transaction's effects in once the store has it.
+func (a *Accounts) committed(ctx context.Context, t *txn, held int) {
 	if a.syncer == nil {
 		a.backUp()
 	}
@@ -505,33 +560,31 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 		ws.persisted = true
 	}
 	a.unsaved = a.unsaved[:0]
-	a.merge(&t)
-	a.mu.Lock()
-	accept := func(credits []share.Credit) {
-		for i := range credits {
-			if c := &credits[i]; c.Verdict != wire.VerdictDuplicate {
-				ws := a.workers[c.Worker]
-				a.live.accept(c, ws.ID, ws.Address)
-			}
-		}
-	}
-	accept(a.heldBlocks[:held])
-	for _, r := range group {
-		accept(r.credits)
-	}
-	a.mu.Unlock()
+	a.merge(t)
 	if held > 0 {
+		a.mu.Lock()
+		a.accept(a.heldBlocks[:held])
+		a.mu.Unlock()
 		a.log.Info("found blocks held through a store failure are recorded", "blocks", held)
 		a.heldBlocks = slices.Delete(a.heldBlocks, 0, held)
 	}
 	a.credited.Add(uint64(t.credited))
 	a.blocksFound.Add(uint64(len(t.blocks)))
-	a.pending.reset()
-	a.answer(group)
 	for _, b := range t.blocks {
 		if a.cfg.Mode == job.PoolMode {
 			a.awaitSplit[b.Hash] = struct{}{}
 			go a.splitBlock(ctx, *b)
+		}
+	}
+}
+
+// accept counts committed credits in the live statistics; a.mu must
+// be held.
+func (a *Accounts) accept(credits []share.Credit) {
+	for i := range credits {
+		if c := &credits[i]; c.Verdict != wire.VerdictDuplicate {
+			ws := a.workers[c.Worker]
+			a.live.accept(c, ws.ID, ws.Address)
 		}
 	}
 }
@@ -599,17 +652,23 @@ func (a *Accounts) syncLoop() {
 	}
 }
 
-// sync makes what batch's transactions wrote durable and answers them.
+// sync makes what batch's transactions wrote durable and answers them. A
+// sync that fails leaves them in doubt (written, maybe not on disk): they
+// are not acknowledged, and the store is trusted no more (poison).
 func (a *Accounts) sync(batch []func(error)) {
+	stalled := time.AfterFunc(syncStall, func() {
+		a.healthy.Store(false)
+		detail := fmt.Sprintf("the disk has not finished a sync of the accounts in %s; shares wait for it", syncStall)
+		a.detail.Store(&detail)
+		a.log.Error("accounts store: a sync is taking long; shares are not acknowledged until it ends", "after", syncStall)
+	})
 	err := a.syncer.Sync()
+	stalled.Stop()
 	if err != nil {
 		a.failures.Add(1)
-		if a.healthy.Swap(false) {
-			a.log.Error("accounts store cannot sync: shares are not acknowledged until it can", "err", err)
-		}
-		detail := "the accounts store cannot sync to disk: " + err.Error()
-		a.detail.Store(&detail)
-	} else {
+		a.poison(err)
+		err = fmt.Errorf("%w: %w", share.ErrInDoubt, err)
+	} else if a.poisoned.Load() == nil {
 		a.backUp()
 	}
 	for _, done := range batch {
@@ -716,6 +775,15 @@ func (a *Accounts) failed(t *txn, group []*request, err error) {
 	}
 	detail := "the accounts store cannot commit: " + err.Error()
 	a.detail.Store(&detail)
+	a.rollback(t)
+	a.holdBlocks(group)
+	for _, r := range group {
+		r.done(err)
+	}
+}
+
+// rollback undoes in memory what a transaction that did not take added.
+func (a *Accounts) rollback(t *txn) {
 	for _, ws := range t.newWorkers {
 		delete(a.workers, ws.Name)
 		delete(a.byID, ws.ID)
@@ -725,15 +793,6 @@ func (a *Accounts) failed(t *txn, group []*request, err error) {
 	// The blocks wait for their shares again, keeping what the nodes said.
 	for _, b := range t.blocks {
 		b.Batch, b.Index = 0, 0
-	}
-	for _, r := range group {
-		for i := range r.credits {
-			if c := &r.credits[i]; c.Block {
-				a.heldBlocks = append(a.heldBlocks, *c)
-				a.log.Error("a found block's share could not be committed: it is held until the store is back",
-					"hash", c.Hash.String(), "height", c.Height, "worker", c.Worker)
-			}
-		}
 	}
 	// Bests this transaction raised fall back to the committed ones.
 	a.bestMu.Lock()
@@ -746,9 +805,23 @@ func (a *Accounts) failed(t *txn, group []*request, err error) {
 	}
 	a.poolBest = a.bests[poolBestKey].Difficulty
 	a.bestMu.Unlock()
+}
+
+// holdBlocks keeps the block shares of a group whose transaction did not
+// take, for the next one that does.
+func (a *Accounts) holdBlocks(group []*request) {
 	for _, r := range group {
-		r.done(err)
+		a.heldBlocks = appendBlocks(a.heldBlocks, r.credits)
 	}
+}
+
+func appendBlocks(dst, credits []share.Credit) []share.Credit {
+	for i := range credits {
+		if c := &credits[i]; c.Block {
+			dst = append(dst, *c)
+		}
+	}
+	return dst
 }
 
 // txn is one transaction's shares being put together.

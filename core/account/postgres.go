@@ -3,10 +3,12 @@ package account
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 )
 
@@ -20,7 +22,7 @@ func OpenPostgres(ctx context.Context, url string) (Store, error) {
 	s := &sqlStore{db: db, d: dialect{
 		name:         "postgres",
 		migrations:   migrations(map[string]string{"int": "BIGINT", "real": "DOUBLE PRECISION", "blob": "BYTEA", "serial": "BIGSERIAL PRIMARY KEY"}),
-		placeholders: numbered,
+		placeholders: numbered, commitInDoubt: commitInDoubt,
 	}}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
@@ -31,6 +33,13 @@ func OpenPostgres(ctx context.Context, url string) (Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// commitInDoubt: a COMMIT the server answered with an error did not take;
+// one with no answer (the connection lost, the deadline passed) may have.
+func commitInDoubt(err error) bool {
+	var pgErr *pgconn.PgError
+	return !errors.As(err, &pgErr)
 }
 
 // numbered turns each ? into $1, $2, ...

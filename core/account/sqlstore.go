@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stratapool/strata/core/share"
 )
 
 // sqlStore is the Store on database/sql; a dialect holds what SQLite and
@@ -75,6 +77,9 @@ type dialect struct {
 	migrations []string
 	// placeholders turns ? into the driver's form.
 	placeholders func(string) string
+	// commitInDoubt, if set, tells a failed COMMIT that may have taken
+	// (its answer lost) from one refused.
+	commitInDoubt func(error) bool
 }
 
 func ms(t time.Time) int64 {
@@ -150,6 +155,9 @@ func (s *sqlStore) Write(ctx context.Context, w *Write) error {
 		return fmt.Errorf("account: %s: write: %w", s.d.name, err)
 	}
 	if err := tx.Commit(); err != nil {
+		if s.d.commitInDoubt != nil && s.d.commitInDoubt(err) {
+			return fmt.Errorf("account: %s: commit: %w: %w", s.d.name, share.ErrInDoubt, err)
+		}
 		return fmt.Errorf("account: %s: commit: %w", s.d.name, err)
 	}
 	if s.written != nil {
