@@ -508,8 +508,19 @@ func scanBlock(rows *sql.Rows, b *Block) error {
 }
 
 func (s *sqlStore) Blocks(ctx context.Context, offset, limit int) ([]Block, error) {
-	return list(ctx, s, "blocks", `SELECT `+blockColumns+` FROM blocks ORDER BY found_ms DESC, height DESC LIMIT ? OFFSET ?`,
+	return list(ctx, s, "blocks", `SELECT `+blockColumns+` FROM blocks ORDER BY found_ms DESC, height DESC, hash LIMIT ? OFFSET ?`,
 		[]any{limit, offset}, scanBlock)
+}
+
+func (s *sqlStore) Block(ctx context.Context, hash string) (Block, error) {
+	blocks, err := list(ctx, s, "block", `SELECT `+blockColumns+` FROM blocks WHERE hash = ?`, []any{hash}, scanBlock)
+	switch {
+	case err != nil:
+		return Block{}, err
+	case len(blocks) == 0:
+		return Block{}, ErrNotFound
+	}
+	return blocks[0], nil
 }
 
 func (s *sqlStore) BlocksWithStatus(ctx context.Context, states ...BlockStatus) ([]Block, error) {
@@ -571,9 +582,9 @@ func (s *sqlStore) Balance(ctx context.Context, address string) (Balance, error)
 	return b, nil
 }
 
-func (s *sqlStore) Ledger(ctx context.Context, address string, limit int) ([]LedgerEntry, error) {
-	return list(ctx, s, "ledger", `SELECT amount, kind, block, time_ms FROM ledger WHERE address = ? ORDER BY id DESC LIMIT ?`,
-		[]any{address, limit}, func(rows *sql.Rows, e *LedgerEntry) error {
+func (s *sqlStore) Ledger(ctx context.Context, address string, offset, limit int) ([]LedgerEntry, error) {
+	return list(ctx, s, "ledger", `SELECT amount, kind, block, time_ms FROM ledger WHERE address = ? ORDER BY id DESC LIMIT ? OFFSET ?`,
+		[]any{address, limit, offset}, func(rows *sql.Rows, e *LedgerEntry) error {
 			var t int64
 			err := rows.Scan(&e.Amount, &e.Kind, &e.Block, &t)
 			e.Address, e.Time = address, fromMS(t)

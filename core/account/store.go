@@ -34,15 +34,18 @@ type Store interface {
 	// for the zero time).
 	DropMinutesAfter(ctx context.Context, t time.Time) error
 
+	// Blocks are the found blocks, newest first.
 	Blocks(ctx context.Context, offset, limit int) ([]Block, error)
+	// Block is one found block (ErrNotFound for a hash never found).
+	Block(ctx context.Context, hash string) (Block, error)
 	// BlocksWithStatus are the blocks in any of the given states.
 	BlocksWithStatus(ctx context.Context, states ...BlockStatus) ([]Block, error)
 	Splits(ctx context.Context, block string) ([]Split, error)
 
 	Balances(ctx context.Context, offset, limit int) ([]Balance, error)
 	Balance(ctx context.Context, address string) (Balance, error)
-	// Ledger is an address's balance changes, newest first.
-	Ledger(ctx context.Context, address string, limit int) ([]LedgerEntry, error)
+	// Ledger is a page of an address's balance changes, newest first.
+	Ledger(ctx context.Context, address string, offset, limit int) ([]LedgerEntry, error)
 
 	Bans(ctx context.Context, now time.Time) ([]Ban, error)
 	// Meta is a stored number (0 when never written).

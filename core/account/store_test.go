@@ -140,6 +140,12 @@ func TestStoreKeepsEverything(t *testing.T) {
 			blocks[0].Batch != 1 || blocks[0].NetworkDifficulty != 2.5 || blocks[0].Worker != "bc1qa.rig" {
 			t.Errorf("blocks %+v", blocks)
 		}
+		if one, err := st.Block(ctx, "00aa"); err != nil || one != blocks[0] {
+			t.Errorf("block by hash: %+v %v", one, err)
+		}
+		if _, err := st.Block(ctx, "00ab"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("unknown block: %v", err)
+		}
 		if open, _ := st.BlocksWithStatus(ctx, BlockSubmitted, BlockAccepted); len(open) != 0 {
 			t.Errorf("open blocks %+v", open)
 		}
@@ -154,9 +160,12 @@ func TestStoreKeepsEverything(t *testing.T) {
 		if len(all) != 2 || all[0].Address != "bc1qa" || all[0].Amount != 4950 {
 			t.Errorf("balances %+v", all)
 		}
-		led, _ := st.Ledger(ctx, "bc1qb", 10)
+		led, _ := st.Ledger(ctx, "bc1qb", 0, 10)
 		if len(led) != 2 || led[0].Amount != 3 {
 			t.Errorf("ledger %+v", led)
+		}
+		if older, _ := st.Ledger(ctx, "bc1qb", 1, 10); len(older) != 1 || older[0].Amount != 7 {
+			t.Errorf("ledger from the second entry %+v", older)
 		}
 		bans, _ := st.Bans(ctx, now)
 		if len(bans) != 1 || bans[0].Target != "192.0.2.1" {

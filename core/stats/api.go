@@ -3,6 +3,7 @@ package stats
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -11,12 +12,6 @@ import (
 	"github.com/stratapool/strata/core/link"
 	"github.com/stratapool/strata/wire"
 	"github.com/valyala/fasthttp"
-)
-
-// Pagination limits.
-const (
-	defaultLimit = 50
-	maxLimit     = 1000
 )
 
 func (s *Server) route(ctx *fasthttp.RequestCtx) {
@@ -44,10 +39,14 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) {
 		s.worker(ctx, strings.TrimPrefix(path, "/api/worker/"))
 	case path == "/api/blocks":
 		s.blocks(ctx)
+	case strings.HasPrefix(path, "/api/block/"):
+		s.block(ctx, strings.TrimPrefix(path, "/api/block/"))
 	case path == "/api/balances":
 		s.balances(ctx)
 	case strings.HasPrefix(path, "/api/balance/"):
 		s.balance(ctx, strings.TrimPrefix(path, "/api/balance/"))
+	case path == "/api/bans":
+		s.bans(ctx)
 	case path == "/api/edges":
 		s.json(ctx, s.edges())
 	case path == "/api/node":
@@ -75,10 +74,16 @@ func (s *Server) fail(ctx *fasthttp.RequestCtx, code int, msg string) {
 	ctx.SetBody(b)
 }
 
-// page reads offset and limit.
+// page reads offset and limit (defaultLimit when absent).
 func page(ctx *fasthttp.RequestCtx) (offset, limit int, ok bool) {
+	return pageOf(ctx, defaultLimit)
+}
+
+// pageOf reads offset (0 or more) and limit (1 to maxLimit, def when
+// absent).
+func pageOf(ctx *fasthttp.RequestCtx, def int) (offset, limit int, ok bool) {
 	args := ctx.QueryArgs()
-	offset, limit = 0, defaultLimit
+	offset, limit = 0, def
 	if v := args.Peek("offset"); len(v) > 0 {
 		n, err := strconv.Atoi(string(v))
 		if err != nil || n < 0 {
@@ -94,6 +99,15 @@ func page(ctx *fasthttp.RequestCtx) (offset, limit int, ok bool) {
 		limit = n
 	}
 	return offset, limit, true
+}
+
+// storeCtx bounds the store reads of one request. The request's
+// *fasthttp.RequestCtx is never the store's context: database/sql keeps
+// the context it is given in a goroutine that can outlive the handler,
+// and fasthttp forbids holding a RequestCtx past it (its Done races with
+// Server.Shutdown, as the race detector shows).
+func storeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), storeTimeout)
 }
 
 func (s *Server) badPage(ctx *fasthttp.RequestCtx) {
@@ -236,7 +250,9 @@ func (s *Server) worker(ctx *fasthttp.RequestCtx, name string) {
 	for _, m := range minutes {
 		d.Minutes = append(d.Minutes, MinuteView{m.Minute, m.Accepted, m.Rejected, m.AcceptedCount, m.RejectedCount})
 	}
-	if b, err := s.src.Accounts.Store().Balance(ctx, v.Address); err == nil {
+	rctx, cancel := storeCtx()
+	defer cancel()
+	if b, err := s.src.Accounts.Store().Balance(rctx, v.Address); err == nil {
 		d.Balance = &b
 	}
 	s.json(ctx, d)
@@ -247,6 +263,7 @@ type BlockView struct {
 	Hash          string    `json:"hash"`
 	Height        uint32    `json:"height"`
 	Worker        string    `json:"worker"`
+	Address       string    `json:"address"`
 	Reward        int64     `json:"reward"`
 	Fee           int64     `json:"fee"`
 	Status        string    `json:"status"`
@@ -260,14 +277,21 @@ func (s *Server) blockViews(offset, limit int) ([]BlockView, error) {
 	if s.src.Accounts == nil {
 		return out, nil
 	}
-	blocks, err := s.src.Accounts.Store().Blocks(context.Background(), offset, limit)
+	ctx, cancel := storeCtx()
+	defer cancel()
+	blocks, err := s.src.Accounts.Store().Blocks(ctx, offset, limit)
 	if err != nil {
 		return nil, err
 	}
-	for _, b := range blocks {
-		out = append(out, BlockView{b.Hash, b.Height, b.Worker, b.Reward, b.Fee, b.Status.String(), b.Confirmations, b.Detail, b.FoundAt})
+	for i := range blocks {
+		out = append(out, blockView(&blocks[i]))
 	}
 	return out, nil
+}
+
+func blockView(b *account.Block) BlockView {
+	return BlockView{Hash: b.Hash, Height: b.Height, Worker: b.Worker, Address: b.Address, Reward: b.Reward, Fee: b.Fee,
+		Status: b.Status.String(), Confirmations: b.Confirmations, Detail: b.Detail, FoundAt: b.FoundAt}
 }
 
 func (s *Server) blocks(ctx *fasthttp.RequestCtx) {
@@ -292,7 +316,9 @@ func (s *Server) balances(ctx *fasthttp.RequestCtx) {
 	}
 	out := []account.Balance{}
 	if s.src.Accounts != nil {
-		b, err := s.src.Accounts.Store().Balances(ctx, offset, limit)
+		rctx, cancel := storeCtx()
+		defer cancel()
+		b, err := s.src.Accounts.Store().Balances(rctx, offset, limit)
 		if err != nil {
 			s.fail(ctx, fasthttp.StatusServiceUnavailable, err.Error())
 			return
@@ -302,18 +328,38 @@ func (s *Server) balances(ctx *fasthttp.RequestCtx) {
 	s.json(ctx, map[string]any{"offset": offset, "limit": limit, "balances": out})
 }
 
+// BalanceDetail is /api/balance/{address}: the balance and a page of its
+// ledger, newest first.
+type BalanceDetail struct {
+	Balance account.Balance       `json:"balance"`
+	Offset  int                   `json:"offset"`
+	Limit   int                   `json:"limit"`
+	Ledger  []account.LedgerEntry `json:"ledger"`
+}
+
 func (s *Server) balance(ctx *fasthttp.RequestCtx, address string) {
+	offset, limit, ok := pageOf(ctx, ledgerLimit)
+	if !ok {
+		s.badPage(ctx)
+		return
+	}
 	if s.src.Accounts == nil {
 		s.fail(ctx, fasthttp.StatusNotFound, "no such address")
 		return
 	}
+	rctx, cancel := storeCtx()
+	defer cancel()
 	st := s.src.Accounts.Store()
-	b, err := st.Balance(ctx, address)
-	if err != nil {
+	b, err := st.Balance(rctx, address)
+	switch {
+	case errors.Is(err, account.ErrNotFound):
 		s.fail(ctx, fasthttp.StatusNotFound, "no balance for "+address)
 		return
+	case err != nil:
+		s.fail(ctx, fasthttp.StatusServiceUnavailable, err.Error())
+		return
 	}
-	ledger, err := st.Ledger(ctx, address, 100)
+	ledger, err := st.Ledger(rctx, address, offset, limit)
 	if err != nil {
 		s.fail(ctx, fasthttp.StatusServiceUnavailable, err.Error())
 		return
@@ -321,7 +367,20 @@ func (s *Server) balance(ctx *fasthttp.RequestCtx, address string) {
 	if ledger == nil {
 		ledger = []account.LedgerEntry{}
 	}
-	s.json(ctx, map[string]any{"balance": b, "ledger": ledger})
+	s.json(ctx, BalanceDetail{Balance: b, Offset: offset, Limit: limit, Ledger: ledger})
+}
+
+// BansView is /api/bans: the bans in force, those ending first first.
+type BansView struct {
+	Bans []account.Ban `json:"bans"`
+}
+
+func (s *Server) bans(ctx *fasthttp.RequestCtx) {
+	v := BansView{Bans: []account.Ban{}}
+	if s.src.Accounts != nil {
+		v.Bans = append(v.Bans, s.src.Accounts.Bans(time.Now())...)
+	}
+	s.json(ctx, v)
 }
 
 // EdgeView is a linked edge.

@@ -2,8 +2,8 @@ package stats
 
 import "testing"
 
-// The endpoints are tested against a running core in e2e/stats_test.go;
-// here, the page's formatting.
+// The endpoints are tested against a running core in e2e/stats_test.go,
+// and on a real store in api_test.go; here, the page's formatting.
 func TestFormatting(t *testing.T) {
 	for in, want := range map[float64]string{0: "0.00 H/s", 999: "999.00 H/s", 1.5e12: "1.50 TH/s", 4.2e20: "420.00 EH/s"} {
 		if got := hashrate(in); got != want {
