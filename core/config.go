@@ -37,7 +37,7 @@ type AccountsConfig struct {
 	PPLNSWindow  float64       `toml:"pplns_window" help:"PPLNS window in multiples of the network difficulty"`
 	Maturity     int64         `toml:"maturity" help:"confirmations before a found block's reward is credited"`
 	KeepShares   time.Duration `toml:"keep_shares" help:"how long share batches are kept once every found block is split"`
-	ReplayWindow time.Duration `toml:"replay_window" help:"after a restart, shares committed this long before it are not credited again when an edge replays them"`
+	ReplayWindow time.Duration `toml:"replay_window" help:"after a restart, shares committed this long before the last one are not credited again when an edge replays them (for 10 minutes)"`
 }
 
 // PoolConfig says whom blocks pay and what goes into the coinbase.

@@ -26,10 +26,14 @@ type Config struct {
 	FeePPM int64
 	// WindowFactor is N in the PPLNS window of N × network difficulty.
 	WindowFactor float64
-	// ReplayWindow: after a start, shares committed this long before it
-	// are remembered, so an edge replaying what it never heard back about
-	// is not credited twice.
+	// ReplayWindow: after a start, the shares committed this long before
+	// the last one are remembered, for ReplayKeep, so that an edge
+	// replaying what it never heard back about is not credited twice
+	// however long the core was away. An edge replays only what it sent
+	// without an answer: shares of the last moments before the core
+	// stopped.
 	ReplayWindow time.Duration
+	ReplayKeep   time.Duration
 	// KeepShares is how long batches are kept once no unpaid block needs
 	// them.
 	KeepShares time.Duration
@@ -57,6 +61,7 @@ type Chain interface {
 const (
 	DefaultWindowFactor = 2
 	DefaultReplayWindow = 30 * time.Second
+	DefaultReplayKeep   = 10 * time.Minute
 	DefaultKeepShares   = 72 * time.Hour
 	DefaultMaturity     = 100
 	DefaultWriteTimeout = 10 * time.Second
@@ -191,6 +196,9 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	if cfg.ReplayWindow <= 0 {
 		cfg.ReplayWindow = DefaultReplayWindow
 	}
+	if cfg.ReplayKeep <= 0 {
+		cfg.ReplayKeep = DefaultReplayKeep
+	}
 	if cfg.KeepShares <= 0 {
 		cfg.KeepShares = DefaultKeepShares
 	}
@@ -288,11 +296,17 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	for i := range open {
 		a.blocks[open[i].Hash] = &open[i]
 	}
-	// The shares of the last moments before the restart, for replays.
+	// The shares of the last moments before the stop, for replays.
 	now := time.Now()
 	a.replay = map[chain.Hash]struct{}{}
-	a.replayEnd = now.Add(cfg.ReplayWindow)
-	err = a.st.BatchesSince(ctx, now.Add(-cfg.ReplayWindow), func(b *Batch) error {
+	a.replayEnd = now.Add(cfg.ReplayKeep)
+	lastAt := now
+	if newest, err := a.st.BatchesBefore(ctx, last, 1); err != nil {
+		return nil, err
+	} else if len(newest) == 1 {
+		lastAt = newest[0].Time
+	}
+	err = a.st.BatchesSince(ctx, lastAt.Add(-cfg.ReplayWindow), func(b *Batch) error {
 		return DecodeShares(b.Data, b.Time, func(s *Share) bool {
 			a.replay[s.Hash] = struct{}{}
 			return true
