@@ -102,6 +102,10 @@ type Accounts struct {
 	// awaitSplit those whose PPLNS split is not written yet.
 	blocks     map[string]*Block
 	awaitSplit map[string]struct{}
+	// splitting are the splits being computed; checking says a maturity
+	// check is under way.
+	splitting map[string]bool
+	checking  bool
 	// heldBlocks are shares of found blocks whose transaction failed. The
 	// block went to the nodes whatever the store did, so its share is
 	// kept and committed with the next transaction that succeeds: the
@@ -214,7 +218,7 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	a := &Accounts{cfg: cfg, log: cfg.Log, st: cfg.Store, in: make(chan *request, queueLen),
 		calls: make(chan func(*Write), 256), stopped: make(chan struct{}),
 		workers: map[string]*workerState{}, byID: map[uint32]*workerState{}, bests: map[string]Best{},
-		blocks: map[string]*Block{}, awaitSplit: map[string]struct{}{}, rejected: map[string]*Minute{},
+		blocks: map[string]*Block{}, awaitSplit: map[string]struct{}{}, splitting: map[string]bool{}, rejected: map[string]*Minute{},
 		minutes: map[minuteKey]*Minute{}, dirtyBests: map[string]Best{}}
 	a.live.init()
 	a.healthy.Store(true)
@@ -289,12 +293,18 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	if err != nil {
 		return nil, err
 	}
-	open, err := a.st.BlocksWithStatus(ctx, BlockSubmitted, BlockAccepted)
+	// The blocks still followed: maturing, and orphaned or rejected ones
+	// whose height's other block is not Maturity deep yet.
+	open, err := a.st.BlocksWithStatus(ctx, BlockSubmitted, BlockAccepted, BlockOrphaned, BlockRejected)
 	if err != nil {
 		return nil, err
 	}
 	for i := range open {
-		a.blocks[open[i].Hash] = &open[i]
+		b := &open[i]
+		if (b.Status == BlockOrphaned || b.Status == BlockRejected) && b.Confirmations >= cfg.Maturity {
+			continue
+		}
+		a.blocks[b.Hash] = b
 	}
 	// The shares of the last moments before the stop, for replays.
 	now := time.Now()
@@ -454,7 +464,7 @@ func (a *Accounts) Run(ctx context.Context) error {
 				// keeps shares away until it is known to be back.
 				a.pending.Meta = append(a.pending.Meta, Meta{Key: metaProbe, Value: ms(now)})
 			}
-			if now.Sub(lastMaturity) >= 30*time.Second {
+			if now.Sub(lastMaturity) >= maturityEvery {
 				lastMaturity = now
 				a.checkMaturity(ctx, now)
 			}
@@ -554,6 +564,7 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 		return
 	}
 	a.committed(ctx, &t, held)
+	a.splitsWritten(a.pending.Splits)
 	a.pending.reset()
 	a.mu.Lock()
 	for _, r := range group {
@@ -586,8 +597,7 @@ func (a *Accounts) committed(ctx context.Context, t *txn, held int) {
 	a.blocksFound.Add(uint64(len(t.blocks)))
 	for _, b := range t.blocks {
 		if a.cfg.Mode == job.PoolMode {
-			a.awaitSplit[b.Hash] = struct{}{}
-			go a.splitBlock(ctx, *b)
+			a.startSplit(ctx, b)
 		}
 	}
 }

@@ -7,6 +7,13 @@ import (
 	"github.com/stratapool/strata/core/job"
 )
 
+// maturityEvery is how often found blocks are checked against the chain.
+const maturityEvery = 30 * time.Second
+
+// answerGrace is how long a submitted block with no answer from any node
+// is left alone when the main chain has another block at its height.
+const answerGrace = 10 * time.Minute
+
 // BlockSubmitted records what the nodes said of a found block.
 func (a *Accounts) BlockSubmitted(hash string, height uint32, status BlockStatus, detail string) {
 	a.call(func(w *Write) {
@@ -21,31 +28,59 @@ func (a *Accounts) BlockSubmitted(hash string, height uint32, status BlockStatus
 		if b.Batch > 0 {
 			w.Blocks = append(w.Blocks, *b)
 		}
-		if status == BlockRejected {
-			delete(a.blocks, hash)
-		}
+		// A rejected block is still followed: a node that timed out may
+		// have taken it, and the chain says so.
 	})
 }
 
 // splitBlock computes a found block's PPLNS split from the stored shares
 // and queues it for the next transaction. It runs off the committer: a
-// large window takes a while to read.
+// large window takes a while to read. One that fails is tried again at
+// the next maturity check.
 func (a *Accounts) splitBlock(ctx context.Context, b Block) {
 	w := newWindow(a.cfg.WindowFactor * b.NetworkDifficulty)
 	addresses := a.addresses()
-	if err := fillWindow(ctx, a.st, b.Batch, b.Index, func(id uint32) string { return addresses[id] }, w); err != nil {
+	err := fillWindow(ctx, a.st, b.Batch, b.Index, func(id uint32) string { return addresses[id] }, w)
+	if err != nil {
 		if ctx.Err() == nil {
-			a.log.Error("PPLNS window not computed: it will be at the next start", "block", b.Hash, "err", err)
+			a.log.Error("PPLNS window not computed: tried again shortly", "block", b.Hash, "err", err)
 		}
+		a.call(func(*Write) { delete(a.splitting, b.Hash) })
 		return
 	}
 	splits := split(b.Hash, b.Reward-b.Fee, w)
 	a.call(func(wr *Write) {
+		if len(splits) == 0 {
+			// Nothing to write, nothing to wait for.
+			delete(a.awaitSplit, b.Hash)
+			delete(a.splitting, b.Hash)
+			return
+		}
+		// Still awaited, and not computed again, until the transaction
+		// carrying it is kept.
 		wr.Splits = append(wr.Splits, splits...)
-		delete(a.awaitSplit, b.Hash)
 	})
 	a.log.Info("PPLNS split of a found block", "block", b.Hash, "height", b.Height, "addresses", len(splits),
 		"window", w.total, "of", w.size, "amount", b.Reward-b.Fee)
+}
+
+// startSplit computes a block's split unless it is under way.
+func (a *Accounts) startSplit(ctx context.Context, b *Block) {
+	a.awaitSplit[b.Hash] = struct{}{}
+	if a.splitting[b.Hash] {
+		return
+	}
+	a.splitting[b.Hash] = true
+	go a.splitBlock(ctx, *b)
+}
+
+// splitsWritten are splits a kept transaction carried: their blocks may
+// now be paid.
+func (a *Accounts) splitsWritten(splits []Split) {
+	for i := range splits {
+		delete(a.awaitSplit, splits[i].Block)
+		delete(a.splitting, splits[i].Block)
+	}
 }
 
 // addresses maps worker ids to addresses; it is safe off the committer.
@@ -76,70 +111,137 @@ func (a *Accounts) resumeSplits(ctx context.Context) {
 		if err != nil || len(splits) > 0 {
 			continue
 		}
-		a.awaitSplit[hash] = struct{}{}
-		go a.splitBlock(ctx, *b)
+		a.startSplit(ctx, b)
 	}
 }
 
-// checkMaturity follows accepted blocks: confirmed once Maturity deep,
-// when their split is credited to balances; orphaned when the main chain
-// has another block at their height.
+// chainView is what a maturity check learned of one block.
+type chainView struct {
+	hash   string
+	tip    int64
+	main   string // the main chain's block at its height
+	// splits are read when it looked mature (pool mode).
+	splits     []Split
+	splitsRead bool
+	err        error
+}
+
+// checkMaturity starts a check of the followed blocks against the chain,
+// off the committer (it asks the node and reads the store), unless one is
+// under way; its findings come back through call.
 func (a *Accounts) checkMaturity(ctx context.Context, now time.Time) {
-	if a.cfg.Chain == nil || len(a.blocks) == 0 {
+	if a.cfg.Chain == nil || a.checking {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	tip, err := a.cfg.Chain.Height(ctx)
-	if err != nil {
-		return
+	// Splits that failed are tried again.
+	for hash := range a.awaitSplit {
+		if b := a.blocks[hash]; b != nil && b.Batch > 0 {
+			a.startSplit(ctx, b)
+		}
 	}
+	type follow struct {
+		hash   string
+		height uint32
+		// split says its split was written before this check began, so
+		// that what the check reads of it is all of it.
+		split bool
+	}
+	var list []follow
 	for hash, b := range a.blocks {
-		if b.Batch == 0 {
-			continue
+		if b.Batch > 0 {
+			_, awaited := a.awaitSplit[hash]
+			list = append(list, follow{hash, b.Height, !awaited})
 		}
-		if int64(b.Height) > tip {
-			continue // the node is behind the block
+	}
+	if len(list) == 0 {
+		return
+	}
+	a.checking = true
+	pool := a.cfg.Mode == job.PoolMode
+	maturity := a.cfg.Maturity
+	go func() {
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		var views []chainView
+		tip, err := a.cfg.Chain.Height(ctx)
+		if err == nil {
+			for _, f := range list {
+				v := chainView{hash: f.hash, tip: tip}
+				if int64(f.height) <= tip {
+					v.main, v.err = a.cfg.Chain.BlockHash(ctx, int64(f.height))
+					if v.err == nil && v.main == f.hash && pool && f.split && tip-int64(f.height)+1 >= maturity {
+						v.splits, v.err = a.st.Splits(ctx, f.hash)
+						v.splitsRead = v.err == nil
+					}
+				}
+				views = append(views, v)
+			}
 		}
-		main, err := a.cfg.Chain.BlockHash(ctx, int64(b.Height))
-		if err != nil {
-			continue
+		if !a.call(func(w *Write) { a.applyMaturity(views, time.Now()) }) {
+			return
 		}
-		if main != hash {
-			if b.Status == BlockSubmitted && now.Sub(b.FoundAt) < 10*time.Minute {
+	}()
+}
+
+// applyMaturity moves the followed blocks on by what the chain says. A
+// block the main chain has is accepted, and confirmed once Maturity deep
+// with its split written, when the split is credited to balances. One
+// whose height the main chain gives to another block is orphaned (a
+// rejected one stays rejected), and followed until that other block is
+// Maturity deep, in case the chain turns back to it.
+func (a *Accounts) applyMaturity(views []chainView, now time.Time) {
+	a.checking = false
+	for _, v := range views {
+		b := a.blocks[v.hash]
+		if b == nil || v.err != nil || v.main == "" {
+			continue // gone meanwhile, or the node could not say
+		}
+		depth := v.tip - int64(b.Height) + 1
+		if v.main != v.hash {
+			if b.Status == BlockSubmitted && now.Sub(b.FoundAt) < answerGrace {
 				continue // no node has answered yet
 			}
-			b.Status, b.Confirmations, b.Detail, b.UpdatedAt = BlockOrphaned, 0, "the main chain has "+main+" at this height", now
+			if b.Status != BlockRejected && b.Status != BlockOrphaned {
+				a.log.Warn("found block orphaned", "height", b.Height, "hash", v.hash, "main", v.main)
+				b.Status = BlockOrphaned
+			}
+			// Confirmations count the other block's depth: final at
+			// Maturity.
+			b.Confirmations, b.Detail, b.UpdatedAt = depth, "the main chain has "+v.main+" at this height", now
 			a.pending.Blocks = append(a.pending.Blocks, *b)
-			delete(a.blocks, hash)
-			a.log.Warn("found block orphaned", "height", b.Height, "hash", hash, "main", main)
+			if depth >= a.cfg.Maturity {
+				delete(a.blocks, v.hash)
+			}
 			continue
 		}
-		b.Confirmations = tip - int64(b.Height) + 1
-		if b.Status == BlockSubmitted {
-			b.Status = BlockAccepted // the main chain has it, whatever the answer was
+		if b.Status != BlockAccepted {
+			if b.Status == BlockOrphaned || b.Status == BlockRejected {
+				a.log.Info("found block back on the main chain", "height", b.Height, "hash", v.hash, "was", b.Status.String())
+			}
+			b.Status, b.Detail = BlockAccepted, "on the main chain"
 		}
-		if b.Confirmations < a.cfg.Maturity {
-			b.UpdatedAt = now
+		b.Confirmations, b.UpdatedAt = depth, now
+		if depth < a.cfg.Maturity {
 			a.pending.Blocks = append(a.pending.Blocks, *b)
 			continue
 		}
-		if _, waiting := a.awaitSplit[hash]; waiting {
+		if _, waiting := a.awaitSplit[v.hash]; waiting && a.cfg.Mode == job.PoolMode {
+			a.pending.Blocks = append(a.pending.Blocks, *b)
 			continue // paid once its split is written
 		}
-		b.Status, b.UpdatedAt = BlockConfirmed, now
-		a.pending.Blocks = append(a.pending.Blocks, *b)
-		if a.cfg.Mode == job.PoolMode {
-			splits, err := a.st.Splits(ctx, hash)
-			if err != nil {
-				continue
-			}
-			for _, sp := range splits {
-				a.pending.Entries = append(a.pending.Entries, LedgerEntry{Address: sp.Address, Amount: sp.Amount,
-					Kind: "block", Block: hash, Time: now})
-			}
+		if a.cfg.Mode == job.PoolMode && !v.splitsRead {
+			// Mature only now, or its split was written during the check:
+			// its splits are read at the next.
+			a.pending.Blocks = append(a.pending.Blocks, *b)
+			continue
 		}
-		delete(a.blocks, hash)
-		a.log.Info("found block confirmed", "height", b.Height, "hash", hash, "confirmations", b.Confirmations)
+		b.Status = BlockConfirmed
+		a.pending.Blocks = append(a.pending.Blocks, *b)
+		for _, sp := range v.splits {
+			a.pending.Entries = append(a.pending.Entries, LedgerEntry{Address: sp.Address, Amount: sp.Amount,
+				Kind: "block", Block: v.hash, Time: now})
+		}
+		delete(a.blocks, v.hash)
+		a.log.Info("found block confirmed", "height", b.Height, "hash", v.hash, "confirmations", depth)
 	}
 }

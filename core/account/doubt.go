@@ -88,6 +88,7 @@ func (a *Accounts) refusing(ctx context.Context) error {
 	if seq == int64(d.t.seq) {
 		a.log.Warn("the transaction in doubt was kept: its shares are credited, though their miners were told otherwise",
 			"shares", d.t.credited)
+		a.splitsWritten(w.Splits[:d.rows.splits])
 		w.dropFirst(d.rows)
 		a.committed(ctx, &d.t, d.held)
 	} else {
