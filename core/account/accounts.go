@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,6 +107,10 @@ type Accounts struct {
 	// check is under way.
 	splitting map[string]bool
 	checking  bool
+	// pruning says a prune is under way; networkDifficulty is the last
+	// the shares were judged at, for the PPLNS window's size.
+	pruning           bool
+	networkDifficulty float64
 	// heldBlocks are shares of found blocks whose transaction failed. The
 	// block went to the nodes whatever the store did, so its share is
 	// kept and committed with the next transaction that succeeds: the
@@ -468,9 +473,8 @@ func (a *Accounts) Run(ctx context.Context) error {
 				lastMaturity = now
 				a.checkMaturity(ctx, now)
 			}
-			if now.Sub(lastPrune) >= time.Hour {
+			if now.Sub(lastPrune) >= time.Hour && a.prune(ctx, now) {
 				lastPrune = now
-				a.prune(ctx, now)
 			}
 		}
 		// What came meanwhile joins this transaction: group commit.
@@ -887,6 +891,9 @@ func (t *txn) add(credits []share.Credit, replaying bool) {
 				continue
 			}
 		}
+		if c.NetworkDifficulty > 0 {
+			a.networkDifficulty = c.NetworkDifficulty
+		}
 		ws := a.workers[c.Worker]
 		if ws == nil {
 			a.nextID++
@@ -1070,21 +1077,55 @@ func (a *Accounts) flushRejected(now time.Time) {
 	}
 }
 
-// prune removes batches older than KeepShares, unless a found block is
-// still waiting for its PPLNS split (its window reaches back an unknown
-// way until it is computed).
-func (a *Accounts) prune(ctx context.Context, now time.Time) {
-	if len(a.awaitSplit) > 0 {
-		return
-	}
-	n, err := a.st.Prune(ctx, now.Add(-a.cfg.KeepShares))
-	a.logPrune(n, err)
-}
+// pruneChunk bounds the batches one prune statement removes: the store
+// has one writer, and the commits wait for it.
+const pruneChunk = 5000
 
-func (a *Accounts) logPrune(n int64, err error) {
-	if err != nil {
-		a.log.Warn("old share batches not pruned", "err", err)
-	} else if n > 0 {
-		a.log.Info("old share batches pruned", "batches", n)
+// prune removes, beside the committer, batches older than KeepShares that
+// no PPLNS window needs: in pool mode it keeps the newest that hold
+// WindowFactor × the network's difficulty, however old (a small pool's
+// window spans weeks), and nothing while a found block waits for its
+// split. It reports whether it started.
+func (a *Accounts) prune(ctx context.Context, now time.Time) bool {
+	if a.pruning || len(a.awaitSplit) > 0 {
+		return false
 	}
+	var size float64
+	if a.cfg.Mode == job.PoolMode {
+		if a.networkDifficulty <= 0 {
+			return false // the window's size is not known yet
+		}
+		size = a.cfg.WindowFactor * a.networkDifficulty
+	}
+	a.pruning = true
+	before := now.Add(-a.cfg.KeepShares)
+	go func() {
+		defer a.call(func(*Write) { a.pruning = false })
+		keepFrom := int64(math.MaxInt64)
+		if size > 0 {
+			id, err := a.st.WindowStart(ctx, size)
+			if err != nil {
+				a.log.Warn("old share batches not pruned", "err", err)
+				return
+			}
+			keepFrom = id
+		}
+		var total int64
+		for ctx.Err() == nil {
+			n, err := a.st.Prune(ctx, before, keepFrom, pruneChunk)
+			total += n
+			if err != nil {
+				a.log.Warn("old share batches not pruned", "err", err)
+				break
+			}
+			if n < pruneChunk {
+				break
+			}
+			time.Sleep(10 * time.Millisecond) // let the commits in
+		}
+		if total > 0 {
+			a.log.Info("old share batches pruned", "batches", total, "window", size)
+		}
+	}()
+	return true
 }

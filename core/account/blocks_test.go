@@ -209,3 +209,44 @@ func TestFailedSplitIsRetriedBeforeThePayout(t *testing.T) {
 		t.Errorf("splits %+v, ledger of a %+v", splits, entries)
 	}
 }
+
+// Pruning keeps the shares a PPLNS window of WindowFactor × the network's
+// difficulty holds, however old; in solo mode only KeepShares counts.
+func TestPruneKeepsThePPLNSWindow(t *testing.T) {
+	for _, mode := range []job.PayoutMode{job.PoolMode, job.SoloMode} {
+		t.Run(mode.String(), func(t *testing.T) {
+			st, _ := sqliteStore(t)
+			a := start(t, Config{Store: st, Mode: mode, WindowFactor: 2, KeepShares: time.Millisecond})
+			for n := 1; n <= 10; n++ {
+				c := credit(n, "a", 1)
+				c.NetworkDifficulty = 2 // a window of 4
+				if err := commit(a.Accounts, []share.Credit{c}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			started := make(chan bool, 1)
+			a.call(func(*Write) { started <- a.prune(context.Background(), time.Now().Add(time.Hour)) })
+			if !<-started {
+				t.Fatal("prune did not start")
+			}
+			want := 4
+			if mode == job.SoloMode {
+				want = 0
+			}
+			var left int
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+				if left = len(storedShares(t, st)); left == want {
+					break
+				}
+			}
+			if left != want {
+				t.Fatalf("%d shares left, want %d", left, want)
+			}
+			for n := 10 - want + 1; n <= 10; n++ {
+				if storedShares(t, st)[credit(n, "a", 1).Hash] != 1 {
+					t.Errorf("share %d of the window pruned", n)
+				}
+			}
+		})
+	}
+}

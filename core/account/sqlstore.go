@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -624,8 +625,44 @@ func list[T any](ctx context.Context, s *sqlStore, what, query string, args []an
 	return out, nil
 }
 
-func (s *sqlStore) Prune(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM batches WHERE time_ms < ?`), ms(before))
+// windowPage is how many batches WindowStart reads at a time.
+const windowPage = 10_000
+
+func (s *sqlStore) WindowStart(ctx context.Context, size float64) (int64, error) {
+	var total float64
+	next := int64(math.MaxInt64)
+	for {
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, difficulty FROM batches WHERE id < ? ORDER BY id DESC LIMIT ?`), next, windowPage)
+		if err != nil {
+			return 0, fmt.Errorf("account: %s: window: %w", s.d.name, err)
+		}
+		n := 0
+		for rows.Next() {
+			var d float64
+			if err := rows.Scan(&next, &d); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("account: %s: window: %w", s.d.name, err)
+			}
+			n++
+			if total += d; total >= size {
+				rows.Close()
+				return next, nil
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return 0, fmt.Errorf("account: %s: window: %w", s.d.name, err)
+		}
+		if n < windowPage {
+			return 0, nil
+		}
+	}
+}
+
+func (s *sqlStore) Prune(ctx context.Context, before time.Time, keepFrom int64, limit int) (int64, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM batches WHERE id IN
+		(SELECT id FROM batches WHERE time_ms < ? AND id < ? ORDER BY id LIMIT ?)`), ms(before), keepFrom, limit)
 	if err != nil {
 		return 0, fmt.Errorf("account: %s: prune: %w", s.d.name, err)
 	}

@@ -51,8 +51,13 @@ type Store interface {
 	// Meta is a stored number (0 when never written).
 	Meta(ctx context.Context, key string) (int64, error)
 
-	// Prune removes batches and bans older than before.
-	Prune(ctx context.Context, before time.Time) (int64, error)
+	// WindowStart is the id of the oldest of the newest batches whose
+	// difficulty adds up to size: the first batch a PPLNS window of that
+	// size ending now holds (0 when every batch together holds less).
+	WindowStart(ctx context.Context, size float64) (int64, error)
+	// Prune removes up to limit batches older than before with ids below
+	// keepFrom, and the bans that ended before before.
+	Prune(ctx context.Context, before time.Time, keepFrom int64, limit int) (int64, error)
 	Close() error
 }
 

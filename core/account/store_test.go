@@ -174,7 +174,20 @@ func TestStoreKeepsEverything(t *testing.T) {
 		if bans, _ := st.Bans(ctx, now.Add(2*time.Hour)); len(bans) != 0 {
 			t.Errorf("expired bans %+v", bans)
 		}
-		if n, err := st.Prune(ctx, now.Add(time.Minute)); err != nil || n != 1 {
+		if id, err := st.WindowStart(ctx, 8); err != nil || id != 2 {
+			t.Errorf("window of 8 starts at %d %v, want batch 2", id, err)
+		}
+		if id, err := st.WindowStart(ctx, 9); err != nil || id != 1 {
+			t.Errorf("window of 9 starts at %d %v, want batch 1", id, err)
+		}
+		if id, err := st.WindowStart(ctx, 17); err != nil || id != 0 {
+			t.Errorf("window of 17 starts at %d %v, want 0: all together hold less", id, err)
+		}
+		// Batch 1 is old enough, but inside the window: kept.
+		if n, err := st.Prune(ctx, now.Add(time.Minute), 1, 100); err != nil || n != 0 {
+			t.Errorf("prune inside the window: %d %v", n, err)
+		}
+		if n, err := st.Prune(ctx, now.Add(time.Minute), 2, 100); err != nil || n != 1 {
 			t.Errorf("prune: %d %v", n, err)
 		}
 		// A failed write leaves nothing behind: a duplicate batch id fails

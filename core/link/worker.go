@@ -154,10 +154,10 @@ func (w *worker) judge(p *part) {
 			Edge: b.e.id, Session: sess.ID, Shard: sess.Shard(), Address: sess.Address, Worker: sess.Worker,
 			Difficulty: res.Credit, HashDifficulty: res.HashDifficulty,
 			Job: res.Job.ID, Height: res.Job.Height, Block: res.Verdict == wire.VerdictBlock, Time: now, Hash: res.Hash,
-			Verdict: res.Verdict,
+			Verdict: res.Verdict, NetworkDifficulty: res.Job.NetworkDifficulty,
 		}
 		if c.Block {
-			c.Reward, c.Fee, c.NetworkDifficulty = res.Job.CoinbaseValue, res.Job.PoolFee, res.Job.NetworkDifficulty
+			c.Reward, c.Fee = res.Job.CoinbaseValue, res.Job.PoolFee
 		}
 		p.credits = append(p.credits, c)
 		p.creditIdx = append(p.creditIdx, p.idx[j])

@@ -31,7 +31,8 @@ type Credit struct {
 	Height         uint32
 	Block          bool
 	// Reward is a block's coinbase value in satoshis (0 for other shares);
-	// NetworkDifficulty the difficulty it was found at.
+	// NetworkDifficulty the network's difficulty the share was judged at
+	// (for a block, the one it was found at).
 	Reward            int64
 	NetworkDifficulty float64
 	// Fee is the pool's part of a block's reward in solo mode.
