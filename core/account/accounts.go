@@ -133,6 +133,10 @@ type Accounts struct {
 	minutes    map[minuteKey]*Minute
 	flushing   []Minute
 	flushedTo  time.Time // the last minute whose rows are all written
+	// statsBatch is the last batch the written rows count; minuteBatch
+	// the last batch of each minute not written yet (unix ms).
+	statsBatch  int64
+	minuteBatch map[int64]int64
 	dirtyBests map[string]Best
 
 	mu       sync.Mutex // guards rejected and live
@@ -224,7 +228,7 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 		calls: make(chan func(*Write), 256), stopped: make(chan struct{}),
 		workers: map[string]*workerState{}, byID: map[uint32]*workerState{}, bests: map[string]Best{},
 		blocks: map[string]*Block{}, awaitSplit: map[string]struct{}{}, splitting: map[string]bool{}, rejected: map[string]*Minute{},
-		minutes: map[minuteKey]*Minute{}, dirtyBests: map[string]Best{}}
+		minutes: map[minuteKey]*Minute{}, minuteBatch: map[int64]int64{}, dirtyBests: map[string]Best{}}
 	a.live.init()
 	a.healthy.Store(true)
 	if sy, ok := cfg.Store.(Syncer); ok {
@@ -276,12 +280,25 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	if err := a.st.DropMinutesAfter(ctx, a.flushedTo); err != nil {
 		return nil, err
 	}
+	if a.statsBatch, err = a.st.Meta(ctx, metaStatsBatch); err != nil {
+		return nil, err
+	}
 	rebuilt := 0
 	since := time.Time{}
-	if written > 0 {
+	switch {
+	case a.statsBatch > 0:
+		// The batches after the last one counted: some may fall in the
+		// last minute written (a stop writes the minute under way).
+		since = a.flushedTo
+	case written > 0:
 		since = a.flushedTo.Add(time.Minute)
 	}
 	err = a.st.BatchesSince(ctx, since, func(b *Batch) error {
+		if b.ID <= a.statsBatch {
+			return nil
+		}
+		minute := ms(b.Time.Truncate(time.Minute))
+		a.minuteBatch[minute] = max(a.minuteBatch[minute], b.ID)
 		a.txnSeq++
 		t := txn{a: a, seq: a.txnSeq, now: b.Time}
 		err := DecodeShares(b.Data, b.Time, func(s *Share) bool {
@@ -332,6 +349,10 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	}
 	if err := a.live.load(ctx, a.st, now); err != nil {
 		return nil, err
+	}
+	// And the minutes just rebuilt from the batches, not in the store yet.
+	for _, m := range a.minutes {
+		a.live.add(m)
 	}
 	if err := a.loadBans(ctx, now); err != nil {
 		return nil, err
@@ -585,6 +606,10 @@ func (a *Accounts) committed(ctx context.Context, t *txn, held int) {
 	}
 	a.commits.Add(1)
 	a.nextBatch += int64(len(t.batches))
+	if n := len(t.batches); n > 0 {
+		minute := ms(t.now.Truncate(time.Minute))
+		a.minuteBatch[minute] = max(a.minuteBatch[minute], t.batches[n-1].ID)
+	}
 	for _, ws := range a.unsaved {
 		ws.persisted = true
 	}
@@ -749,7 +774,9 @@ const statsChunk = 500
 
 // flushStats queues statistics for the next transaction, statsChunk rows
 // at most: the minutes that are over, in order, and best shares. all
-// queues everything, the current minute included (at stop).
+// queues everything, the current minute included (at stop). With the last
+// minute written goes the last batch its rows count: a start rebuilds the
+// statistics of the batches after it.
 func (a *Accounts) flushStats(now time.Time, all bool) {
 	current := now.Truncate(time.Minute)
 	if len(a.flushing) == 0 {
@@ -777,7 +804,13 @@ func (a *Accounts) flushStats(now time.Time, all bool) {
 		}
 		if done.After(a.flushedTo) {
 			a.flushedTo = done
-			w.Meta = append(w.Meta, Meta{Key: metaStatsMinute, Value: ms(done)})
+			for minute, id := range a.minuteBatch {
+				if !fromMS(minute).After(done) {
+					a.statsBatch = max(a.statsBatch, id)
+					delete(a.minuteBatch, minute)
+				}
+			}
+			w.Meta = append(w.Meta, Meta{Key: metaStatsMinute, Value: ms(done)}, Meta{Key: metaStatsBatch, Value: a.statsBatch})
 		}
 	}
 	a.bestMu.Lock()

@@ -92,20 +92,26 @@ func (l *live) reject(c *share.Credit) {
 func (l *live) load(ctx context.Context, st Store, now time.Time) error {
 	since := now.Add(-liveMinutes * time.Minute)
 	return st.AllMinutes(ctx, since, func(m *Minute) error {
-		w := &l.pool
-		if m.Worker != 0 {
-			w = l.workers[m.Worker]
-			if w == nil {
-				return nil
-			}
-		}
-		s := w.slot(m.Minute)
-		s.Accepted += m.Accepted
-		s.Rejected += m.Rejected
-		s.AcceptedCount += m.AcceptedCount
-		s.RejectedCount += m.RejectedCount
+		l.add(m)
 		return nil
 	})
+}
+
+// add counts a minute's statistics in its worker's ring (worker 0: the
+// pool's).
+func (l *live) add(m *Minute) {
+	w := &l.pool
+	if m.Worker != 0 {
+		w = l.workers[m.Worker]
+		if w == nil {
+			return
+		}
+	}
+	s := w.slot(m.Minute)
+	s.Accepted += m.Accepted
+	s.Rejected += m.Rejected
+	s.AcceptedCount += m.AcceptedCount
+	s.RejectedCount += m.RejectedCount
 }
 
 // hashrate is the hashes per second the accepted difficulty over the last

@@ -96,6 +96,10 @@ type Meta struct {
 // all written.
 const metaStatsMinute = "stats_minute"
 
+// metaStatsBatch is the last batch whose shares the written statistics
+// count.
+const metaStatsBatch = "stats_batch"
+
 // metaProbe is when a failing store was last tried with nothing else to
 // write (unix ms).
 const metaProbe = "probe"
