@@ -29,7 +29,7 @@ func authorize(user string, network chain.Network, mode job.PayoutMode) authResu
 	if len(rig) > maxWorkerName || strings.IndexFunc(rig, func(r rune) bool { return !unicode.IsPrint(r) || r == ' ' }) >= 0 {
 		return authResult{status: wire.AuthBadWorkerName, message: "worker names are up to 64 printable characters without spaces"}
 	}
-	script, _, err := chain.PayoutScript(address, network)
+	script, kind, err := chain.PayoutScript(address, network)
 	if err != nil {
 		res := authResult{status: wire.AuthBadAddress, message: err.Error()}
 		switch {
@@ -39,6 +39,12 @@ func authorize(user string, network chain.Network, mode job.PayoutMode) authResu
 			res.status = wire.AuthUnsupportedAddr
 		}
 		return res
+	}
+	switch kind {
+	case chain.P2WPKH, chain.P2WSH, chain.P2TR:
+		// Bech32 is one address in either case (upper case fits QR codes):
+		// one worker and one balance, in the usual lower case.
+		address = strings.ToLower(address)
 	}
 	res := authResult{status: wire.AuthOK, address: address, worker: address}
 	if rig != "" {
