@@ -328,39 +328,60 @@ func (c *Core) storeHealthy() (bool, string) {
 	return c.Accounts.Healthy()
 }
 
-// openAccounts opens the configured store and the accounts on it.
+// openAccounts opens the configured store and the accounts on it. A store
+// that cannot be opened now (a PostgreSQL not up yet, a damaged SQLite
+// file) is left to the accounts' Run, which tries again until it can: the
+// core runs gated and says why on /readyz and the status page rather than
+// stopping.
 func openAccounts(cfg Config, log *slog.Logger, c *Core) (*account.Accounts, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var st account.Store
-	var err error
+	var open func(ctx context.Context) (account.Store, error)
 	switch cfg.Accounts.Store {
 	case "postgres":
-		st, err = account.OpenPostgres(ctx, cfg.Accounts.PostgresURL)
-		if err != nil {
-			return nil, fmt.Errorf("accounts.postgres_url: %w; check the server is up and the URL", err)
+		open = func(ctx context.Context) (account.Store, error) {
+			st, err := account.OpenPostgres(ctx, cfg.Accounts.PostgresURL)
+			if err != nil {
+				return nil, fmt.Errorf("accounts.postgres_url: %w; check the server is up and the URL", err)
+			}
+			return st, nil
 		}
 	default:
 		path := cfg.Accounts.SQLitePath
 		if path == "" {
 			path = filepath.Join(cfg.DataDir, "accounts.db")
 		}
-		st, err = account.OpenSQLite(ctx, path)
-		if err != nil {
-			return nil, fmt.Errorf("accounts.sqlite_path: %w", err)
+		open = func(ctx context.Context) (account.Store, error) {
+			st, err := account.OpenSQLite(ctx, path)
+			if err != nil {
+				return nil, fmt.Errorf("accounts.sqlite_path: %w", err)
+			}
+			return st, nil
 		}
 	}
-	a, err := account.Open(ctx, account.Config{
-		Store: st, Mode: cfg.Pool.Mode, FeePPM: int64(math.Round(cfg.Pool.FeePercent * 10_000)),
+	acfg := account.Config{
+		Mode: cfg.Pool.Mode, FeePPM: int64(math.Round(cfg.Pool.FeePercent * 10_000)),
 		WindowFactor: cfg.Accounts.PPLNSWindow, ReplayWindow: cfg.Accounts.ReplayWindow,
 		KeepShares: cfg.Accounts.KeepShares, Maturity: cfg.Accounts.Maturity,
 		Chain: chainOf{c}, Log: log.With("part", "accounts"),
-	})
-	if err != nil {
-		st.Close()
-		return nil, err
+		HealthChanged: func() {
+			if c.Work != nil {
+				c.Work.Evaluate()
+			}
+		},
 	}
-	return a, nil
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := open(ctx)
+	if err == nil {
+		acfg.Store = st
+		a, err := account.Open(ctx, acfg)
+		if err == nil {
+			return a, nil
+		}
+		st.Close()
+		acfg.Store = nil
+	}
+	log.Error("accounts store cannot be opened: the core runs gated and tries again", "err", err)
+	return account.OpenLater(acfg, open), nil
 }
 
 // chainOf answers maturity questions from the active node.

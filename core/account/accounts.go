@@ -44,6 +44,12 @@ type Config struct {
 	// network partition from PostgreSQL) fails the commit and gates the
 	// core rather than holding every verdict.
 	WriteTimeout time.Duration
+	// OpenEvery is how often a store OpenLater could not open is tried
+	// again (5 s).
+	OpenEvery time.Duration
+	// HealthChanged, if set, is called (on its own goroutine) when the
+	// accounts start or stop taking commits: the core's gate.
+	HealthChanged func()
 	// Chain answers where the main chain is, for maturity; nil: blocks
 	// stay accepted.
 	Chain Chain
@@ -66,6 +72,7 @@ const (
 	DefaultKeepShares   = 72 * time.Hour
 	DefaultMaturity     = 100
 	DefaultWriteTimeout = 10 * time.Second
+	DefaultOpenEvery    = 5 * time.Second
 	// queueLen bounds the commits waiting for the committer.
 	queueLen = 1024
 	// maxGroup bounds the credits in one transaction.
@@ -79,7 +86,13 @@ const (
 type Accounts struct {
 	cfg Config
 	log *slog.Logger
-	st  Store
+	// st is the store, the committer's; public the same for other
+	// goroutines; opener opens it for Run when OpenLater made the
+	// accounts, and loaded says it is open and read.
+	st     Store
+	public atomic.Pointer[Store]
+	opener func(context.Context) (Store, error)
+	loaded bool
 
 	in      chan *request
 	calls   chan func(*Write)
@@ -130,14 +143,14 @@ type Accounts struct {
 	// its last row goes out, the minute is recorded as written. A restart
 	// drops the rows of minutes not recorded and rebuilds them from the
 	// batches, which hold every credited share.
-	minutes    map[minuteKey]*Minute
-	flushing   []Minute
-	flushedTo  time.Time // the last minute whose rows are all written
+	minutes   map[minuteKey]*Minute
+	flushing  []Minute
+	flushedTo time.Time // the last minute whose rows are all written
 	// statsBatch is the last batch the written rows count; minuteBatch
 	// the last batch of each minute not written yet (unix ms).
 	statsBatch  int64
 	minuteBatch map[int64]int64
-	dirtyBests map[string]Best
+	dirtyBests  map[string]Best
 
 	mu       sync.Mutex // guards rejected and live
 	rejected map[string]*Minute
@@ -197,12 +210,38 @@ type request struct {
 	done    func(error)
 }
 
-// Open loads what a restart needs: workers, best shares, blocks in flight,
-// the recent shares for replays and the last hour of statistics.
+// Open loads what a restart needs from an open store: workers, best
+// shares, blocks in flight, the recent shares for replays and the last
+// hour of statistics.
 func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("account: no store")
 	}
+	a := newAccounts(cfg)
+	a.setStore(cfg.Store)
+	if err := a.load(ctx); err != nil {
+		return nil, err
+	}
+	a.loaded = true
+	return a, nil
+}
+
+// OpenLater makes Accounts whose store Run opens, and opens again until
+// it can, and loads: meanwhile the accounts say why they cannot credit
+// (Healthy), refuse every share, and the core stays gated. A core whose
+// PostgreSQL is not up yet, or whose SQLite file must be restored, runs
+// and tells its operator so rather than exiting.
+func OpenLater(cfg Config, open func(context.Context) (Store, error)) *Accounts {
+	a := newAccounts(cfg)
+	a.opener = open
+	a.setStore(notOpen{})
+	a.healthy.Store(false)
+	detail := "the accounts store is being opened"
+	a.detail.Store(&detail)
+	return a
+}
+
+func newAccounts(cfg Config) *Accounts {
 	if cfg.WindowFactor <= 0 {
 		cfg.WindowFactor = DefaultWindowFactor
 	}
@@ -221,44 +260,68 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
 	}
+	if cfg.OpenEvery <= 0 {
+		cfg.OpenEvery = DefaultOpenEvery
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &Accounts{cfg: cfg, log: cfg.Log, st: cfg.Store, in: make(chan *request, queueLen),
-		calls: make(chan func(*Write), 256), stopped: make(chan struct{}),
-		workers: map[string]*workerState{}, byID: map[uint32]*workerState{}, bests: map[string]Best{},
-		blocks: map[string]*Block{}, awaitSplit: map[string]struct{}{}, splitting: map[string]bool{}, rejected: map[string]*Minute{},
-		minutes: map[minuteKey]*Minute{}, minuteBatch: map[int64]int64{}, dirtyBests: map[string]Best{}}
-	a.live.init()
+	a := &Accounts{cfg: cfg, log: cfg.Log, in: make(chan *request, queueLen),
+		calls: make(chan func(*Write), 256), stopped: make(chan struct{}), syncNow: make(chan struct{}, 1),
+		blocks: map[string]*Block{}, rejected: map[string]*Minute{}}
+	a.reset()
 	a.healthy.Store(true)
-	if sy, ok := cfg.Store.(Syncer); ok {
-		a.syncer, a.syncNow = sy, make(chan struct{}, 1)
-	}
+	return a
+}
 
+// reset empties what load fills.
+func (a *Accounts) reset() {
+	a.workers, a.byID, a.nextID = map[string]*workerState{}, map[uint32]*workerState{}, 0
+	a.bestMu.Lock()
+	a.bests, a.dirtyBests, a.poolBest = map[string]Best{}, map[string]Best{}, 0
+	a.bestMu.Unlock()
+	a.awaitSplit, a.splitting = map[string]struct{}{}, map[string]bool{}
+	a.minutes, a.minuteBatch, a.flushing = map[minuteKey]*Minute{}, map[int64]int64{}, nil
+	a.mu.Lock()
+	a.live.init()
+	a.mu.Unlock()
+}
+
+// setStore is where the accounts keep their tables from now on.
+func (a *Accounts) setStore(st Store) {
+	a.st = st
+	a.public.Store(&st)
+	a.syncer, _ = st.(Syncer)
+}
+
+// load reads what a start needs from the store.
+func (a *Accounts) load(ctx context.Context) error {
 	last, err := a.st.LastBatch(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.nextBatch = last + 1
 	// Transaction numbers go on from the last one kept, so that the one
 	// a lost answer leaves in doubt is never taken for an older one.
 	seq, err := a.st.Meta(ctx, metaTxn)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.txnSeq = uint64(seq)
 	ws, err := a.st.Workers(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	a.mu.Lock() // the API may be reading the live statistics already (OpenLater)
 	for _, w := range ws {
 		s := &workerState{Worker: w, persisted: true}
 		a.workers[w.Name], a.byID[w.ID] = s, s
 		a.nextID = max(a.nextID, w.ID)
 		a.live.worker(w.ID, w.Name, w.Address)
 	}
+	a.mu.Unlock()
 	if err := a.loadBests(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	for key, b := range a.bests {
 		ws := a.byID[b.Worker]
@@ -274,14 +337,14 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	// dropped and rebuilt from the shares.
 	written, err := a.st.Meta(ctx, metaStatsMinute)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.flushedTo = fromMS(written)
 	if err := a.st.DropMinutesAfter(ctx, a.flushedTo); err != nil {
-		return nil, err
+		return err
 	}
 	if a.statsBatch, err = a.st.Meta(ctx, metaStatsBatch); err != nil {
-		return nil, err
+		return err
 	}
 	rebuilt := 0
 	since := time.Time{}
@@ -313,17 +376,17 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// The blocks still followed: maturing, and orphaned or rejected ones
 	// whose height's other block is not Maturity deep yet.
 	open, err := a.st.BlocksWithStatus(ctx, BlockSubmitted, BlockAccepted, BlockOrphaned, BlockRejected)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i := range open {
 		b := &open[i]
-		if (b.Status == BlockOrphaned || b.Status == BlockRejected) && b.Confirmations >= cfg.Maturity {
+		if (b.Status == BlockOrphaned || b.Status == BlockRejected) && b.Confirmations >= a.cfg.Maturity {
 			continue
 		}
 		a.blocks[b.Hash] = b
@@ -331,35 +394,37 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	// The shares of the last moments before the stop, for replays.
 	now := time.Now()
 	a.replay = map[chain.Hash]struct{}{}
-	a.replayEnd = now.Add(cfg.ReplayKeep)
+	a.replayEnd = now.Add(a.cfg.ReplayKeep)
 	lastAt := now
 	if newest, err := a.st.BatchesBefore(ctx, last, 1); err != nil {
-		return nil, err
+		return err
 	} else if len(newest) == 1 {
 		lastAt = newest[0].Time
 	}
-	err = a.st.BatchesSince(ctx, lastAt.Add(-cfg.ReplayWindow), func(b *Batch) error {
+	err = a.st.BatchesSince(ctx, lastAt.Add(-a.cfg.ReplayWindow), func(b *Batch) error {
 		return DecodeShares(b.Data, b.Time, func(s *Share) bool {
 			a.replay[s.Hash] = struct{}{}
 			return true
 		})
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if err := a.live.load(ctx, a.st, now); err != nil {
-		return nil, err
+		return err
 	}
 	// And the minutes just rebuilt from the batches, not in the store yet.
 	for _, m := range a.minutes {
 		a.live.add(m)
 	}
 	if err := a.loadBans(ctx, now); err != nil {
-		return nil, err
+		return err
 	}
 	a.log.Info("accounts open", "workers", len(ws), "batches", last, "blocks_maturing", len(open),
 		"replay_guard", len(a.replay), "stats_rebuilt_from_shares", rebuilt)
-	return a, nil
+	return nil
 }
 
 // Commit queues credits; done is called once they are durable, or with
@@ -416,7 +481,7 @@ func (a *Accounts) Counters() (commits, credited, failures uint64, last time.Dur
 }
 
 // Store is the accounts' store, for the statistics' reads.
-func (a *Accounts) Store() Store { return a.st }
+func (a *Accounts) Store() Store { return *a.public.Load() }
 
 // call runs f on the committer, with the next write to add to; once the
 // committer has stopped, f is dropped and call reports false. A call
@@ -438,6 +503,9 @@ func (a *Accounts) call(f func(*Write)) bool {
 // Run commits until ctx ends; it also flushes statistics, follows blocks
 // to maturity and prunes old batches.
 func (a *Accounts) Run(ctx context.Context) error {
+	if !a.loaded && !a.openStore(ctx) {
+		return nil
+	}
 	tick := time.NewTicker(retryEvery)
 	defer tick.Stop()
 	if a.syncer != nil {
@@ -455,11 +523,7 @@ func (a *Accounts) Run(ctx context.Context) error {
 		group = group[:0]
 		select {
 		case <-ctx.Done():
-			close(a.stopped)
-			a.stopMu.Lock()
-			a.isClosed = true
-			a.stopMu.Unlock()
-			a.drain()
+			a.closeQueues()
 			a.flushRejected(time.Now())
 			a.flushStats(time.Now(), true)
 			if !a.pending.empty() || len(a.heldBlocks) > 0 {
@@ -519,6 +583,15 @@ func (a *Accounts) Run(ctx context.Context) error {
 			a.commit(ctx, group)
 		}
 	}
+}
+
+// closeQueues stops taking commits and calls, and answers what is queued.
+func (a *Accounts) closeQueues() {
+	close(a.stopped)
+	a.stopMu.Lock()
+	a.isClosed = true
+	a.stopMu.Unlock()
+	a.drain()
 }
 
 // drain answers what is queued when the accounts stop: those shares were
@@ -646,6 +719,25 @@ func (a *Accounts) accept(credits []share.Credit) {
 func (a *Accounts) backUp() {
 	if !a.healthy.Swap(true) {
 		a.log.Info("accounts store back: committing again")
+		a.healthChanged()
+	}
+}
+
+// down marks the store failing, for why; it reports whether it was
+// healthy until now.
+func (a *Accounts) down(why string) bool {
+	a.detail.Store(&why)
+	was := a.healthy.Swap(false)
+	if was {
+		a.healthChanged()
+	}
+	return was
+}
+
+// healthChanged tells the gate at once rather than at its next look.
+func (a *Accounts) healthChanged() {
+	if a.cfg.HealthChanged != nil {
+		go a.cfg.HealthChanged()
 	}
 }
 
@@ -710,9 +802,7 @@ func (a *Accounts) syncLoop() {
 // are not acknowledged, and the store is trusted no more (poison).
 func (a *Accounts) sync(batch []func(error)) {
 	stalled := time.AfterFunc(syncStall, func() {
-		a.healthy.Store(false)
-		detail := fmt.Sprintf("the disk has not finished a sync of the accounts in %s; shares wait for it", syncStall)
-		a.detail.Store(&detail)
+		a.down(fmt.Sprintf("the disk has not finished a sync of the accounts in %s; shares wait for it", syncStall))
 		a.log.Error("accounts store: a sync is taking long; shares are not acknowledged until it ends", "after", syncStall)
 	})
 	err := a.syncer.Sync()
@@ -831,11 +921,9 @@ func (a *Accounts) flushStats(now time.Time, all bool) {
 // pending stays pending.
 func (a *Accounts) failed(t *txn, group []*request, err error) {
 	a.failures.Add(1)
-	if a.healthy.Swap(false) {
+	if a.down("the accounts store cannot commit: " + err.Error()) {
 		a.log.Error("accounts store failing: shares are not acknowledged until it is back", "err", err)
 	}
-	detail := "the accounts store cannot commit: " + err.Error()
-	a.detail.Store(&detail)
 	a.rollback(t)
 	a.holdBlocks(group)
 	for _, r := range group {

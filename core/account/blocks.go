@@ -117,9 +117,9 @@ func (a *Accounts) resumeSplits(ctx context.Context) {
 
 // chainView is what a maturity check learned of one block.
 type chainView struct {
-	hash   string
-	tip    int64
-	main   string // the main chain's block at its height
+	hash string
+	tip  int64
+	main string // the main chain's block at its height
 	// splits are read when it looked mature (pool mode).
 	splits     []Split
 	splitsRead bool

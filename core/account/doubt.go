@@ -50,9 +50,7 @@ func (a *Accounts) inDoubt(t *txn, group []*request, held int, own, rows rowCoun
 		d.blocks = appendBlocks(d.blocks, r.credits)
 	}
 	a.doubt = d
-	a.healthy.Store(false)
-	detail := "the accounts cannot tell whether their last transaction was kept; waiting for the store to say: " + err.Error()
-	a.detail.Store(&detail)
+	a.down("the accounts cannot tell whether their last transaction was kept; waiting for the store to say: " + err.Error())
 	a.log.Error("accounts store lost a commit's answer: shares are not acknowledged until it says whether it was kept", "err", err)
 	for _, r := range group {
 		r.done(err)
@@ -110,9 +108,7 @@ func (a *Accounts) poison(err error) {
 	if a.poisoned.CompareAndSwap(nil, &p) {
 		a.log.Error("accounts store failed a sync: crediting stopped until a restart", "err", err)
 	}
-	a.healthy.Store(false)
-	detail := p.Error()
-	a.detail.Store(&detail)
+	a.down(p.Error())
 }
 
 // rowCounts are how many rows each list of a Write holds.
