@@ -81,8 +81,11 @@ func (c *client) Known(id wire.JobID) bool { return c.srv.known(id) }
 func (c *client) Job() *session.Job        { return c.srv.job.Load() }
 func (c *client) Flood() float64           { return math.Float64frombits(c.srv.flood.Load()) }
 
-// admit counts the client against its address's limits.
+// admit counts the client against its address's limits. An IPv4 address
+// on a dual-stack socket is counted, banned and reported to the core as
+// IPv4, as the other edges see it.
 func (c *client) admit(ip netip.Addr, now time.Time) (wire.CloseReason, bool) {
+	ip = ip.Unmap()
 	ok, banned := c.srv.lim.admit(ip, now)
 	switch {
 	case banned:

@@ -8,5 +8,7 @@
 // It also keeps the limits: connections per IP, an accept rate, an idle
 // timeout on a timing wheel, a cap on output a miner leaves unread, bans
 // for invalid shares, and the PROXY protocol from a load balancer. Every
-// close has a reason, and every reason is counted.
+// close has a reason, and every reason is counted. Bans are shared through
+// the core: the edge reports the ones it makes (and at every link, all in
+// force), and refuses the addresses the core says other edges banned.
 package server

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"math"
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/stratapool/strata/wire"
 )
 
 // limiter keeps the per-IP counts, the bans and the accept rate.
@@ -12,13 +15,20 @@ type limiter struct {
 
 	mu     sync.Mutex // guards everything below
 	perIP  map[netip.Addr]int
-	banned map[netip.Addr]time.Time
+	banned map[netip.Addr]ban
 	tokens float64
 	last   time.Time
 }
 
+// ban is an address refused until a time, and why: the reason goes to the
+// core with the edge's bans at every link.
+type ban struct {
+	until  time.Time
+	reason wire.BanReason
+}
+
 func newLimiter(cfg Limits) *limiter {
-	return &limiter{cfg: cfg, perIP: map[netip.Addr]int{}, banned: map[netip.Addr]time.Time{},
+	return &limiter{cfg: cfg, perIP: map[netip.Addr]int{}, banned: map[netip.Addr]ban{},
 		tokens: float64(cfg.AcceptBurst), last: time.Now()}
 }
 
@@ -43,8 +53,8 @@ func (l *limiter) accept(now time.Time) bool {
 func (l *limiter) admit(ip netip.Addr, now time.Time) (ok, banned bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if until, ok := l.banned[ip]; ok {
-		if now.Before(until) {
+	if b, ok := l.banned[ip]; ok {
+		if now.Before(b.until) {
 			return false, true
 		}
 		delete(l.banned, ip)
@@ -66,22 +76,59 @@ func (l *limiter) release(ip netip.Addr) {
 	}
 }
 
-func (l *limiter) ban(ip netip.Addr, now time.Time) {
+// ban refuses ip for the configured ban time, for invalid shares. It
+// reports false with bans off.
+func (l *limiter) ban(ip netip.Addr, now time.Time) bool {
+	return l.banUntil(ip, now.Add(l.cfg.BanTime), wire.BanInvalidShares)
+}
+
+// banUntil refuses ip until until. A ban already in force that ends later
+// is kept: bans reach an edge from itself, the core and other edges, in
+// any order. It reports false with bans off (BanTime 0), which turns off
+// the core's bans as well as the edge's own.
+func (l *limiter) banUntil(ip netip.Addr, until time.Time, reason wire.BanReason) bool {
 	if l.cfg.BanTime <= 0 {
-		return
+		return false
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.banned[ip] = now.Add(l.cfg.BanTime)
+	if b, ok := l.banned[ip]; !ok || until.After(b.until) {
+		l.banned[ip] = ban{until: until, reason: reason}
+	}
+	return true
+}
+
+// bans lists the bans in force at now, each with its time left rounded up
+// to whole seconds, for the core.
+func (l *limiter) bans(now time.Time) []wire.Ban {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]wire.Ban, 0, len(l.banned))
+	for ip, b := range l.banned {
+		if now.Before(b.until) {
+			out = append(out, wire.Ban{Target: ip.String(), Reason: b.reason, Seconds: banSeconds(b.until.Sub(now))})
+		}
+	}
+	return out
 }
 
 // sweep forgets bans that are over.
 func (l *limiter) sweep(now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for ip, until := range l.banned {
-		if now.After(until) {
+	for ip, b := range l.banned {
+		if now.After(b.until) {
 			delete(l.banned, ip)
 		}
 	}
+}
+
+// banSeconds is d in whole seconds for a BAN: rounded up, so that a ban
+// does not end early at the other edges, and from 1 to the field's limit.
+func banSeconds(d time.Duration) uint32 {
+	s := d / time.Second
+	if d%time.Second > 0 {
+		s++
+	}
+	return uint32(min(max(s, 1), math.MaxUint32))
 }

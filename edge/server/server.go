@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"slices"
 	"strconv"
 	"sync"
@@ -283,12 +284,18 @@ func (s *Server) known(id wire.JobID) bool {
 
 // --- the uplink's Handler ---
 
-// LinkUp re-opens every authorized session on a new link, then lets the
-// spool replay.
+// LinkUp reports the edge's bans, re-opens every authorized session on a
+// new link, then lets the spool replay.
 func (s *Server) LinkUp(w *wire.Welcome, again bool) {
 	s.flood.Store(math.Float64bits(w.FloodDifficulty))
 	if w.FloodDifficulty > 0 {
 		s.log.Warn("the core is in flood mode: every miner is held at its difficulty", "difficulty", w.FloodDifficulty)
+	}
+	// On every link: the core learns the bans made while it was away, and
+	// after an edge restart sends back what this edge forgot.
+	bans := s.lim.bans(time.Now())
+	for i := range bans {
+		s.up.Ban(&bans[i])
 	}
 	if !again {
 		return
@@ -445,7 +452,10 @@ func (s *Server) verdict(c *client, v uplink.Verdict, out []byte, now time.Time)
 	out, ban := c.sess.Verdict(out, v.ID, v.Verdict, now)
 	if ban {
 		s.log.Warn("miner banned for invalid shares", "remote", c.sess.Remote, "worker", c.sess.Worker)
-		s.lim.ban(c.ip, now)
+		if s.lim.ban(c.ip, now) {
+			// The core passes it to every other edge.
+			s.up.Ban(&wire.Ban{Target: c.ip.String(), Reason: wire.BanInvalidShares, Seconds: banSeconds(s.cfg.Limits.BanTime)})
+		}
 		c.write(out)
 		c.closeWith(wire.CloseBanned)
 		return out[:0]
@@ -475,18 +485,38 @@ func (s *Server) Event(m wire.Message) {
 			return out[:0]
 		})
 	case *wire.Drop:
-		now := time.Now()
+		until := time.Now().Add(time.Duration(m.BanSeconds) * time.Second)
 		s.eachOwner(nil, func(c *client, out []byte) []byte {
 			if c.sess.ID == m.Session {
-				if m.BanSeconds > 0 {
-					s.lim.ban(c.ip, now)
+				// The core names the session, not its address: the ban goes
+				// back to the core so that the other edges refuse it too.
+				if m.BanSeconds > 0 && s.lim.banUntil(c.ip, until, wire.BanOperator) {
+					s.up.Ban(&wire.Ban{Target: c.ip.String(), Reason: wire.BanOperator, Seconds: m.BanSeconds})
 				}
 				c.closeWith(wire.CloseDropped)
 			}
 			return out
 		})
+	case *wire.Ban:
+		s.applyBan(m)
 	case *wire.BlockFound:
 		s.log.Info("block found", "height", m.Height, "worker", m.Worker)
+	}
+}
+
+// applyBan refuses an address the core says another edge (or this one,
+// before a restart) banned. Its connections open now are left alone: the
+// edge that made the ban closed the offender, and keeps its other
+// connections from the address, as this edge does after its own bans.
+func (s *Server) applyBan(m *wire.Ban) {
+	ip, err := netip.ParseAddr(m.Target)
+	if err != nil {
+		s.log.Warn("ban from the core ignored: not an address", "target", m.Target, "err", err)
+		return
+	}
+	until := time.Now().Add(time.Duration(m.Seconds) * time.Second)
+	if s.lim.banUntil(ip.Unmap(), until, m.Reason) {
+		s.log.Debug("address banned by the core", "target", m.Target, "reason", m.Reason.String(), "seconds", m.Seconds)
 	}
 }
 

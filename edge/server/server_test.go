@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,6 +38,27 @@ type testServer struct {
 
 func startServer(t *testing.T, limits Limits) *testServer {
 	t.Helper()
+	return startServerWith(t, limits, "", sessionConfig())
+}
+
+// startServerWith runs a server linked to the core at core ("": none) with
+// sc on every listener. A port another process took since testnet gave it
+// out is tried again with new ones.
+func startServerWith(t *testing.T, limits Limits, core string, sc session.Config) *testServer {
+	t.Helper()
+	for try := 1; ; try++ {
+		ts, err := tryServer(t, limits, core, sc)
+		if err == nil {
+			return ts
+		}
+		if try == 5 || !errors.Is(err, syscall.EADDRINUSE) {
+			t.Fatal(err)
+		}
+	}
+}
+
+func tryServer(t *testing.T, limits Limits, core string, sc session.Config) (*testServer, error) {
+	t.Helper()
 	var addrs [4]string
 	for i := range addrs {
 		a, err := testnet.Addr()
@@ -50,38 +72,45 @@ func startServer(t *testing.T, limits Limits) *testServer {
 		t.Fatal(err)
 	}
 	listen := []Listener{
-		{Address: addrs[0], Session: sessionConfig(), ReadBuffer: 1 << 16, WriteBuffer: 4096, KeepAlive: time.Minute},
-		{Address: addrs[1], Session: sessionConfig(), TLS: tcfg},
-		{Address: addrs[2], Session: sessionConfig(), ProxyProtocol: true},
+		{Address: addrs[0], Session: sc, ReadBuffer: 1 << 16, WriteBuffer: 4096, KeepAlive: time.Minute},
+		{Address: addrs[1], Session: sc, TLS: tcfg},
+		{Address: addrs[2], Session: sc, ProxyProtocol: true},
+	}
+	if core == "" {
+		core = addrs[3] // nothing listens
 	}
 	s, err := New(Config{Listeners: listen, Limits: limits, Loops: 2, TimerPeriod: 250 * time.Millisecond,
-		Uplink: uplink.Config{Name: "test", Cores: []string{addrs[3]}, AllowPlaintext: true}})
+		Uplink: uplink.Config{Name: "test", Cores: []string{core}, AllowPlaintext: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			return errors.New("server did not stop")
+		}
+	}
 	select {
 	case <-s.Ready():
 		if s.readyErr != nil {
-			t.Fatal(s.readyErr)
+			_ = stop()
+			return nil, s.readyErr
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("server not ready")
 	}
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("server did not stop")
+		if err := stop(); err != nil {
+			t.Errorf("run: %v", err)
 		}
 	})
-	return &testServer{Server: s, plain: addrs[0], tls: addrs[1], proxy: addrs[2]}
+	return &testServer{Server: s, plain: addrs[0], tls: addrs[1], proxy: addrs[2]}, nil
 }
 
 func testLimits() Limits {

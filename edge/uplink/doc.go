@@ -9,5 +9,8 @@
 // Past the hold window, miners are told to reconnect.
 //
 // The uplink also hands out session numbers (and so extranonce1) once the
-// core has given the edge its id.
+// core has given the edge its id, and carries the edge's bans to the core
+// without ever blocking: one that cannot go (a full queue, no link, a core
+// without CapBans) is counted and dropped, since the edge reports every ban
+// in force again at each link.
 package uplink

@@ -57,7 +57,8 @@ type Handler interface {
 	WorkState(ws *wire.WorkState)
 	AuthResult(token any, m *wire.AuthResult)
 	Verdicts(vs []Verdict)
-	// Event is any other message: SHOW_MESSAGE, RECONNECT, DROP, BLOCK_FOUND.
+	// Event is any other message: SHOW_MESSAGE, RECONNECT, DROP, BAN,
+	// BLOCK_FOUND.
 	Event(m wire.Message)
 }
 
@@ -65,6 +66,11 @@ type Handler interface {
 type Counters struct {
 	Submits, Batches, Spooled, SpoolDropped, Replayed, Refused atomic.Uint64
 	Reconnects                                                 atomic.Uint64
+	// Bans counts bans queued for the core; BansDropped those refused by a
+	// full queue, BansUnsent those queued with no link able to carry them
+	// (down, or without CapBans). Neither loses a ban: it stays in force at
+	// the edge, which reports its bans again at every link.
+	Bans, BansDropped, BansUnsent atomic.Uint64
 }
 
 // Uplink is the edge's link to the core.
@@ -91,6 +97,7 @@ type event struct {
 	open   wire.SessionOpen
 	update wire.SessionUpdate
 	close  wire.SessionClose
+	ban    wire.Ban
 }
 
 type eventKind uint8
@@ -100,6 +107,7 @@ const (
 	evOpen
 	evUpdate
 	evClose
+	evBan
 	evResume
 )
 
@@ -184,6 +192,25 @@ func (u *Uplink) Close(m *wire.SessionClose) {
 	delete(u.tokens, m.Session)
 	u.mu.Unlock()
 	u.in <- event{kind: evClose, close: *m}
+}
+
+// Ban queues a ban for the core. It never blocks (it is called from event
+// loops): with the queue full the ban is dropped and counted, and goes out
+// with the edge's other bans at the next link.
+func (u *Uplink) Ban(m *wire.Ban) {
+	// One the codec would refuse must not reach the writer: a failed send
+	// ends the link.
+	var scratch [96]byte
+	if _, err := m.AppendBinary(scratch[:0]); err != nil {
+		u.stats.BansDropped.Add(1)
+		return
+	}
+	select {
+	case u.in <- event{kind: evBan, ban: *m}:
+		u.stats.Bans.Add(1)
+	default:
+		u.stats.BansDropped.Add(1)
+	}
 }
 
 // Resume replays the spool; the handler calls it after re-opening its
@@ -276,6 +303,9 @@ func (u *Uplink) offline(ev event, spool []entry) []entry {
 		// No core to authorize with: the miner hears so now.
 		u.h.AuthResult(ev.token, &wire.AuthResult{Session: ev.open.Session, Status: wire.AuthNotReady,
 			Message: "the pool's core is unreachable; try again shortly"})
+	case evBan:
+		// The handler reports every ban in force when the link is back.
+		u.stats.BansUnsent.Add(1)
 	}
 	// Updates and closes are carried by the re-open when the link is back.
 	return spool
@@ -380,6 +410,15 @@ func (u *Uplink) serve(ctx context.Context, conn *wire.Conn, w *wire.Welcome, sp
 				}
 				spool = spool[:0]
 				u.spoolLen.Store(0)
+			case evBan:
+				if !conn.Caps().Has(wire.CapBans) {
+					u.stats.BansUnsent.Add(1) // a core that does not share bans
+					continue
+				}
+				// Bans keep their order with the session messages.
+				if err = send(); err == nil {
+					err = conn.Send(&ev.ban)
+				}
 			default:
 				// Session messages keep their order with the submits.
 				if err = send(); err == nil {

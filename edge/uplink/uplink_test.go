@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,10 @@ type fakeCore struct {
 	seen    map[wire.SubmitRecord]bool
 	conns   []*wire.Conn
 	crash   bool // on the first SUBMIT: credit it, then die without answering
+	caps    wire.Caps
+	bans    []wire.Ban
+	// order is the session messages and bans, as they came.
+	order []wire.Type
 }
 
 func startFakeCore(t *testing.T, addr string) *fakeCore {
@@ -46,7 +51,7 @@ func startFakeCore(t *testing.T, addr string) *fakeCore {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &fakeCore{t: t, ln: ln, seen: map[wire.SubmitRecord]bool{}}
+	c := &fakeCore{t: t, ln: ln, seen: map[wire.SubmitRecord]bool{}, caps: wire.AllCaps}
 	go c.accept()
 	t.Cleanup(c.stop)
 	return c
@@ -72,7 +77,10 @@ func (c *fakeCore) accept() {
 }
 
 func (c *fakeCore) serve(nc net.Conn) {
-	conn, _, err := wire.Server(nc, wire.ServerConfig{Key: func(string) ([]byte, bool) { return key, true }, Caps: wire.AllCaps,
+	c.mu.Lock()
+	caps := c.caps
+	c.mu.Unlock()
+	conn, _, err := wire.Server(nc, wire.ServerConfig{Key: func(string) ([]byte, bool) { return key, true }, Caps: caps,
 		Admit: func(*wire.Hello) (wire.Welcome, error) {
 			return wire.Welcome{EdgeID: 3, SessionBits: 24, Extranonce1Size: 4, Extranonce2Size: 8, MaxBatch: 4096, PingIntervalMillis: 500}, nil
 		}})
@@ -90,7 +98,17 @@ func (c *fakeCore) serve(nc net.Conn) {
 		if err != nil {
 			return
 		}
+		switch m.(type) {
+		case *wire.SessionOpen, *wire.SessionUpdate, *wire.SessionClose, *wire.Ban:
+			c.mu.Lock()
+			c.order = append(c.order, m.Type())
+			c.mu.Unlock()
+		}
 		switch m := m.(type) {
+		case *wire.Ban:
+			c.mu.Lock()
+			c.bans = append(c.bans, *m)
+			c.mu.Unlock()
 		case *wire.SessionOpen:
 			c.mu.Lock()
 			c.opens = append(c.opens, *m)
@@ -340,5 +358,105 @@ func TestAllocatorResume(t *testing.T) {
 	}
 	if _, _, ok := small.allocate(nil); ok {
 		t.Error("allocated past the space")
+	}
+}
+
+// TestBanReachesCore: bans go to a core that agreed CapBans, in their
+// order with the session messages around them.
+func TestBanReachesCore(t *testing.T) {
+	core := startFakeCore(t, "")
+	u, _ := startUplink(t, core.ln.Addr().String(), time.Minute)
+	waitFor(t, "the link", u.Up)
+	id, _, _, _ := u.Allocate(nil)
+	first := wire.Ban{Target: "192.0.2.1", Reason: wire.BanInvalidShares, Seconds: 600}
+	second := wire.Ban{Target: "2001:db8::7", Reason: wire.BanOperator, Seconds: 1}
+	u.Open("s", &wire.SessionOpen{Session: id, Difficulty: 1, Worker: "w"})
+	u.Ban(&first)
+	u.Update(&wire.SessionUpdate{Session: id, FromJob: 0x1a, Difficulty: 2})
+	u.Ban(&second)
+	u.Close(&wire.SessionClose{Session: id, Reason: wire.CloseClientEOF})
+	waitFor(t, "five messages", func() bool { core.mu.Lock(); defer core.mu.Unlock(); return len(core.order) >= 5 })
+
+	core.mu.Lock()
+	defer core.mu.Unlock()
+	want := []wire.Type{wire.TypeSessionOpen, wire.TypeBan, wire.TypeSessionUpdate, wire.TypeBan, wire.TypeSessionClose}
+	if !slices.Equal(core.order, want) {
+		t.Errorf("core got %v, want %v", core.order, want)
+	}
+	if len(core.bans) != 2 || core.bans[0] != first || core.bans[1] != second {
+		t.Errorf("core got bans %+v", core.bans)
+	}
+	c := u.Counters()
+	if c.Bans.Load() != 2 || c.BansDropped.Load() != 0 || c.BansUnsent.Load() != 0 {
+		t.Errorf("bans %d, dropped %d, unsent %d", c.Bans.Load(), c.BansDropped.Load(), c.BansUnsent.Load())
+	}
+}
+
+// TestBanQueueFull: with the queue full a ban is dropped and counted; the
+// caller, an event loop, is never held.
+func TestBanQueueFull(t *testing.T) {
+	u := New(Config{Name: "eu-1", Key: key, Cores: []string{"127.0.0.1:1"}}, &handler{}) // never run: nothing drains
+	b := wire.Ban{Target: "192.0.2.1", Reason: wire.BanInvalidShares, Seconds: 60}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range inQueue + 10 {
+			u.Ban(&b)
+		}
+		u.Ban(&wire.Ban{Target: "192.0.2.1", Reason: wire.BanInvalidShares}) // no seconds: the codec refuses it
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Ban blocked on a full queue")
+	}
+	c := u.Counters()
+	if c.Bans.Load() != inQueue || c.BansDropped.Load() != 11 {
+		t.Errorf("queued %d, dropped %d; want %d, 11", c.Bans.Load(), c.BansDropped.Load(), inQueue)
+	}
+	if len(u.in) != inQueue {
+		t.Errorf("queue holds %d", len(u.in))
+	}
+}
+
+// TestBanNotSentWhileDown: a ban queued with the link down is not kept for
+// later (the edge reports its bans at every link), and one for a core
+// without CapBans is not sent (it would end the link).
+func TestBanNotSentWhileDown(t *testing.T) {
+	addr, err := testnet.Addr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := startUplink(t, addr, time.Minute) // nothing listens yet
+	u.Ban(&wire.Ban{Target: "192.0.2.1", Reason: wire.BanInvalidShares, Seconds: 60})
+	waitFor(t, "the ban to be dropped", func() bool { return u.Counters().BansUnsent.Load() == 1 })
+	core := startFakeCore(t, addr)
+	waitFor(t, "the link", u.Up)
+	id, _, _, _ := u.Allocate(nil)
+	u.Open("s", &wire.SessionOpen{Session: id, Difficulty: 1, Worker: "w"})
+	waitFor(t, "the open", func() bool { opens, _, _ := core.count(); return opens == 1 })
+	core.mu.Lock()
+	if len(core.bans) != 0 || !slices.Equal(core.order, []wire.Type{wire.TypeSessionOpen}) {
+		t.Errorf("core got %v, bans %+v", core.order, core.bans)
+	}
+	core.mu.Unlock()
+
+	old := startFakeCore(t, "")
+	old.mu.Lock()
+	old.caps = wire.CapCompression // before anyone dials it
+	old.mu.Unlock()
+	u2, _ := startUplink(t, old.ln.Addr().String(), time.Minute)
+	waitFor(t, "the link", u2.Up)
+	u2.Ban(&wire.Ban{Target: "192.0.2.1", Reason: wire.BanInvalidShares, Seconds: 60})
+	id, _, _, _ = u2.Allocate(nil)
+	u2.Open("s", &wire.SessionOpen{Session: id, Difficulty: 1, Worker: "w"})
+	waitFor(t, "the open", func() bool { opens, _, _ := old.count(); return opens == 1 })
+	old.mu.Lock()
+	if len(old.bans) != 0 || !slices.Equal(old.order, []wire.Type{wire.TypeSessionOpen}) {
+		t.Errorf("a core without CapBans got %v, bans %+v", old.order, old.bans)
+	}
+	old.mu.Unlock()
+	if c := u2.Counters(); c.BansUnsent.Load() != 1 || c.Reconnects.Load() != 0 {
+		t.Errorf("unsent %d, reconnects %d", c.BansUnsent.Load(), c.Reconnects.Load())
 	}
 }
