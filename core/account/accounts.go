@@ -153,6 +153,9 @@ type Accounts struct {
 	banMu sync.Mutex // guards bans
 	bans  bans
 
+	// watch bounds each write by WriteTimeout.
+	watch writeWatch
+
 	// Answers waiting for a Sync of the store (a Syncer).
 	syncer  Syncer
 	syncMu  sync.Mutex // guards syncing
@@ -369,6 +372,7 @@ func (a *Accounts) Run(ctx context.Context) error {
 	}
 	tick := time.NewTicker(retryEvery)
 	defer tick.Stop()
+	go a.watch.run(ctx, a.cfg.WriteTimeout)
 	if a.syncer != nil {
 		syncDone := make(chan struct{})
 		go func() { a.syncLoop(); close(syncDone) }()

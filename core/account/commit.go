@@ -44,14 +44,16 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 	for _, b := range t.blocks {
 		w.Blocks = append(w.Blocks, *b)
 	}
-	// The transaction's number, kept with it: when a commit's answer is
-	// lost, the store says whether it took.
-	w.Meta = append(w.Meta, Meta{Key: metaTxn, Value: int64(t.seq)})
+	if len(t.batches) == 0 {
+		// The transaction's number, kept with it: when a commit's answer
+		// is lost, the store says whether it took (by its first batch,
+		// for one that has batches).
+		w.Meta = append(w.Meta, Meta{Key: metaTxn, Value: int64(t.seq)})
+	}
 
 	start := time.Now()
-	wctx, cancel := context.WithTimeout(ctx, a.cfg.WriteTimeout)
-	err := a.st.Write(wctx, w)
-	cancel()
+	err := a.st.Write(a.watch.begin(ctx), w)
+	a.watch.end()
 	a.lastWrite.Store(int64(time.Since(start)))
 	if err != nil && errors.Is(err, share.ErrInDoubt) {
 		a.inDoubt(&t, group, held, own, w.lens(), err)
@@ -277,4 +279,53 @@ func appendBlocks(dst, credits []share.Credit) []share.Credit {
 		}
 	}
 	return dst
+}
+
+// writeWatch cancels a write that takes longer than WriteTimeout (a store
+// that stopped answering). All writes share one context, made anew only
+// after a cancel, so that a commit costs no timer of its own.
+type writeWatch struct {
+	mu      sync.Mutex // guards everything below
+	ctx     context.Context
+	cancel  context.CancelFunc
+	gen     uint64    // counts the writes begun
+	started time.Time // when the write under way began; zero for none
+}
+
+// begin is the context of a write that starts now.
+func (w *writeWatch) begin(parent context.Context) context.Context {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ctx == nil || w.ctx.Err() != nil {
+		w.ctx, w.cancel = context.WithCancel(parent)
+	}
+	w.gen++
+	w.started = time.Now()
+	return w.ctx
+}
+
+func (w *writeWatch) end() {
+	w.mu.Lock()
+	w.started = time.Time{}
+	w.mu.Unlock()
+}
+
+// run cancels the write under way once it is older than timeout, until
+// ctx ends.
+func (w *writeWatch) run(ctx context.Context, timeout time.Duration) {
+	t := time.NewTicker(max(timeout/10, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			w.mu.Lock()
+			if !w.started.IsZero() && now.Sub(w.started) > timeout {
+				w.cancel()
+				w.started = time.Time{}
+			}
+			w.mu.Unlock()
+		}
+	}
 }

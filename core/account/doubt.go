@@ -21,7 +21,9 @@ const (
 // is not answering (the shares wait for it, unacknowledged).
 const syncStall = 10 * time.Second
 
-// metaTxn is the number of the last transaction written, kept with it.
+// metaTxn is the number of the last transaction without batches written,
+// kept with it. Numbers only grow (a start goes on from the stored one),
+// so an older one is never taken for the transaction in doubt.
 const metaTxn = "txn"
 
 // doubt is a transaction whose commit failed in a way that does not say
@@ -76,14 +78,14 @@ func (a *Accounts) refusing(ctx context.Context) error {
 	}
 	d.asked = now
 	rctx, cancel := context.WithTimeout(ctx, resolveTimeout)
-	seq, err := a.st.Meta(rctx, metaTxn)
+	took, err := a.took(rctx, &d.t)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("%w: %w", errWaiting, err)
 	}
 	a.doubt = nil
 	w := &a.pending
-	if seq == int64(d.t.seq) {
+	if took {
 		a.log.Warn("the transaction in doubt was kept: its shares are credited, though their miners were told otherwise",
 			"shares", d.t.credited)
 		a.splitsWritten(w.Splits[:d.rows.splits])
@@ -97,6 +99,18 @@ func (a *Accounts) refusing(ctx context.Context) error {
 	}
 	a.spare.keep(&d.t)
 	return nil
+}
+
+// took asks the store whether a transaction was kept: by its first
+// batch, or the number one without batches keeps.
+func (a *Accounts) took(ctx context.Context, t *txn) (bool, error) {
+	if len(t.batches) > 0 {
+		id := t.batches[0].ID
+		got, err := a.st.BatchesBefore(ctx, id, 1)
+		return len(got) == 1 && got[0].ID == id, err
+	}
+	seq, err := a.st.Meta(ctx, metaTxn)
+	return seq == int64(t.seq), err
 }
 
 // poison stops all crediting after a failed sync: the kernel may have

@@ -284,3 +284,41 @@ func TestPartitionFromPostgresGatesInsteadOfHanging(t *testing.T) {
 		t.Errorf("stored %v", got)
 	}
 }
+
+// A transaction without shares whose COMMIT answer is lost (a block's
+// payout to balances): its number in meta says it took, and the balance
+// is credited once, not again with the next transaction.
+func TestPayoutWhoseAnswerIsLostIsCreditedOnce(t *testing.T) {
+	proxy, url := proxiedPostgres(t)
+	st, err := OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := start(t, Config{Store: st})
+	proxy.set(cutAfterCommit)
+	a.call(func(w *Write) {
+		w.Entries = append(w.Entries, LedgerEntry{Address: "bcrt1qpaid", Amount: 7, Kind: "block", Block: "00aa", Time: time.Now()})
+	})
+	select {
+	case <-proxy.cut:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the proxy never cut")
+	}
+	waitHealthy(t, a.Accounts, false)
+	waitHealthy(t, a.Accounts, true)
+	// More transactions: the entry must not go with them.
+	for n := 1; n <= 3; n++ {
+		if err := commit(a.Accounts, []share.Credit{credit(n, "a", 1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.stop()
+	b, err := st.Balance(context.Background(), "bcrt1qpaid")
+	if err != nil || b.Amount != 7 {
+		t.Fatalf("balance %+v %v, want 7 once", b, err)
+	}
+	if entries, _ := st.Ledger(context.Background(), "bcrt1qpaid", 0, 10); len(entries) != 1 {
+		t.Errorf("ledger %+v, want one entry", entries)
+	}
+}
