@@ -286,6 +286,7 @@ func appendBlocks(dst, credits []share.Credit) []share.Credit {
 // after a cancel, so that a commit costs no timer of its own.
 type writeWatch struct {
 	mu      sync.Mutex // guards everything below
+	parent  context.Context
 	ctx     context.Context
 	cancel  context.CancelFunc
 	gen     uint64    // counts the writes begun
@@ -296,7 +297,10 @@ type writeWatch struct {
 func (w *writeWatch) begin(parent context.Context) context.Context {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.ctx == nil || w.ctx.Err() != nil {
+	// A new parent (the stop's last write) gets a context of its own: the
+	// old one's cancel by its parent may still be under way.
+	if w.ctx == nil || w.ctx.Err() != nil || parent != w.parent {
+		w.parent = parent
 		w.ctx, w.cancel = context.WithCancel(parent)
 	}
 	w.gen++
