@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/stratapool/strata/core/chain"
 	"github.com/stratapool/strata/core/job"
 	"github.com/stratapool/strata/core/share"
 )
@@ -123,8 +122,12 @@ type Accounts struct {
 	// kept and committed with the next transaction that succeeds: the
 	// block is recorded, and its PPLNS window ends there.
 	heldBlocks []share.Credit
-	replay     map[chain.Hash]struct{}
-	replayEnd  time.Time
+	// replay holds the shares committed just before the start, by the
+	// first 8 bytes of their hashes (random: two shares share them once
+	// in 2^64), so that the guard holds for ReplayKeep at 16 bytes a
+	// share rather than 48.
+	replay    map[uint64]struct{}
+	replayEnd time.Time
 	// pending is written with the next transaction.
 	pending Write
 	// spare is what the last transaction's making used, for the next.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 	"time"
-
-	"github.com/stratapool/strata/core/chain"
 )
 
 // load reads what a start needs from the store.
@@ -107,7 +105,7 @@ func (a *Accounts) load(ctx context.Context) error {
 	}
 	// The shares of the last moments before the stop, for replays.
 	now := time.Now()
-	a.replay = map[chain.Hash]struct{}{}
+	a.replay = map[uint64]struct{}{}
 	a.replayEnd = now.Add(a.cfg.ReplayKeep)
 	lastAt := now
 	if newest, err := a.st.BatchesBefore(ctx, last, 1); err != nil {
@@ -117,7 +115,7 @@ func (a *Accounts) load(ctx context.Context) error {
 	}
 	err = a.st.BatchesSince(ctx, lastAt.Add(-a.cfg.ReplayWindow), func(b *Batch) error {
 		return DecodeShares(b.Data, b.Time, func(s *Share) bool {
-			a.replay[s.Hash] = struct{}{}
+			a.replay[replayKey(&s.Hash)] = struct{}{}
 			return true
 		})
 	})

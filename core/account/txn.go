@@ -1,6 +1,7 @@
 package account
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ func (t *txn) add(credits []share.Credit, replaying bool) {
 		if replaying {
 			// Only shares from before the start: within this core's life
 			// the validator's duplicate sets catch repeats.
-			if _, dup := a.replay[c.Hash]; dup {
+			if _, dup := a.replay[replayKey(&c.Hash)]; dup {
 				c.Verdict = wire.VerdictDuplicate
 				continue
 			}
@@ -194,3 +195,6 @@ func (t *txn) found(c *share.Credit, ws *workerState, batch int64, index int) {
 	}
 	t.blocks = append(t.blocks, b)
 }
+
+// replayKey is the part of a share's hash the replay guard keeps.
+func replayKey(h *chain.Hash) uint64 { return binary.LittleEndian.Uint64(h[:8]) }
