@@ -59,7 +59,9 @@ func TestBanAfterInvalidShares(t *testing.T) {
 		t.Fatalf("bystander: %v %+v", err, r)
 	}
 	// The core keeps the ban and shows it.
-	var bans struct{ Bans []struct{ Target, Reason string } }
+	var bans struct {
+		Bans []struct{ Target, Reason string }
+	}
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		p.getJSON(t, "/api/bans", &bans)
 		if len(bans.Bans) == 1 {
