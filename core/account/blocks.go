@@ -177,9 +177,7 @@ func (a *Accounts) checkMaturity(ctx context.Context, now time.Time) {
 				views = append(views, v)
 			}
 		}
-		if !a.call(func(w *Write) { a.applyMaturity(views, time.Now()) }) {
-			return
-		}
+		a.call(func(*Write) { a.applyMaturity(views, time.Now()) })
 	}()
 }
 
@@ -225,13 +223,10 @@ func (a *Accounts) applyMaturity(views []chainView, now time.Time) {
 			a.pending.Blocks = append(a.pending.Blocks, *b)
 			continue
 		}
-		if _, waiting := a.awaitSplit[v.hash]; waiting && a.cfg.Mode == job.PoolMode {
-			a.pending.Blocks = append(a.pending.Blocks, *b)
-			continue // paid once its split is written
-		}
 		if a.cfg.Mode == job.PoolMode && !v.splitsRead {
-			// Mature only now, or its split was written during the check:
-			// its splits are read at the next.
+			// Paid once its split is written and read whole: it was
+			// awaited when the check began (checkMaturity), or is mature
+			// only now.
 			a.pending.Blocks = append(a.pending.Blocks, *b)
 			continue
 		}

@@ -55,7 +55,7 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 	err := a.st.Write(a.watch.begin(ctx), w)
 	a.watch.end()
 	a.lastWrite.Store(int64(time.Since(start)))
-	if err != nil && errors.Is(err, share.ErrInDoubt) {
+	if errors.Is(err, share.ErrInDoubt) {
 		a.inDoubt(&t, group, held, own, w.lens(), err)
 		return
 	}
@@ -289,7 +289,6 @@ type writeWatch struct {
 	parent  context.Context
 	ctx     context.Context
 	cancel  context.CancelFunc
-	gen     uint64    // counts the writes begun
 	started time.Time // when the write under way began; zero for none
 }
 
@@ -303,7 +302,6 @@ func (w *writeWatch) begin(parent context.Context) context.Context {
 		w.parent = parent
 		w.ctx, w.cancel = context.WithCancel(parent)
 	}
-	w.gen++
 	w.started = time.Now()
 	return w.ctx
 }

@@ -39,7 +39,6 @@ type doubt struct {
 	own, rows rowCounts
 	// blocks are its group's block shares, held if it did not take.
 	blocks []share.Credit
-	err    error
 	asked  time.Time
 }
 
@@ -47,7 +46,7 @@ type doubt struct {
 // keeps the transaction until the store can say.
 func (a *Accounts) inDoubt(t *txn, group []*request, held int, own, rows rowCounts, err error) {
 	a.failures.Add(1)
-	d := &doubt{t: *t, held: held, own: own, rows: rows, err: err, asked: time.Now()}
+	d := &doubt{t: *t, held: held, own: own, rows: rows, asked: time.Now()}
 	for _, r := range group {
 		d.blocks = appendBlocks(d.blocks, r.credits)
 	}
