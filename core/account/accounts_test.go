@@ -167,45 +167,21 @@ func TestReplayAfterRestartIsNotCreditedTwice(t *testing.T) {
 // The store goes away: commits fail (their shares are not acknowledged),
 // the accounts say why, and they come back with the store.
 func TestStoreDownStopsCreditingLoudly(t *testing.T) {
-	url := postgresURL(t)
-	st, err := OpenPostgres(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openPostgres(t, postgresURL(t))
 	a := start(t, Config{Store: st})
 	if err := commit(a.Accounts, []share.Credit{credit(1, "a", 1)}); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	if err := pg.Stop(ctx); err != nil {
-		t.Fatal(err)
-	}
-	restarted := false
-	defer func() {
-		if !restarted {
-			pg.Restart(ctx)
-		}
-	}()
+	restart := stopPostgres(t)
 	if err := commit(a.Accounts, []share.Credit{credit(2, "a", 1)}); err == nil {
 		t.Fatal("a commit succeeded with the store down")
 	}
 	if ok, why := a.Healthy(); ok || why == "" {
 		t.Fatalf("healthy %v %q with the store down", ok, why)
 	}
-	if err := pg.Restart(ctx); err != nil {
-		t.Fatal(err)
-	}
-	restarted = true
-	var last error
-	for range 50 {
-		if last = commit(a.Accounts, []share.Credit{credit(3, "a", 1)}); last == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if last != nil {
-		t.Fatalf("not back with the store: %v", last)
+	restart()
+	if err := commitUntil(a.Accounts, []share.Credit{credit(3, "a", 1)}, 5*time.Second); err != nil {
+		t.Fatalf("not back with the store: %v", err)
 	}
 	if ok, _ := a.Healthy(); !ok {
 		t.Error("still unhealthy")
@@ -636,26 +612,12 @@ func TestSessionBestIsKeptAcrossARestart(t *testing.T) {
 // to try it: the block is recorded with what the nodes said meanwhile and
 // split over its window.
 func TestFoundBlockHeldThroughAStoreFailure(t *testing.T) {
-	url := postgresURL(t)
-	st, err := OpenPostgres(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openPostgres(t, postgresURL(t))
 	a := start(t, Config{Store: st, Mode: job.PoolMode, FeePPM: 10_000, WindowFactor: 2})
 	if err := commit(a.Accounts, []share.Credit{credit(1, "a", 3), credit(2, "a", 3), credit(3, "b", 3)}); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	if err := pg.Stop(ctx); err != nil {
-		t.Fatal(err)
-	}
-	restarted := false
-	defer func() {
-		if !restarted {
-			pg.Restart(ctx)
-		}
-	}()
+	restart := stopPostgres(t)
 	blk := credit(4, "c", 4)
 	blk.Block, blk.Reward, blk.NetworkDifficulty, blk.Verdict, blk.Height = true, 5_000_000_000, 5, wire.VerdictBlock, 101
 	if err := commit(a.Accounts, []share.Credit{blk}); err == nil {
@@ -666,10 +628,8 @@ func TestFoundBlockHeldThroughAStoreFailure(t *testing.T) {
 	if ok, _ := a.Healthy(); ok {
 		t.Fatal("healthy with the store down")
 	}
-	if err := pg.Restart(ctx); err != nil {
-		t.Fatal(err)
-	}
-	restarted = true
+	restart()
+	ctx := context.Background()
 	var blocks []Block
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if blocks, _ = st.Blocks(ctx, 0, 10); len(blocks) > 0 {
@@ -704,30 +664,13 @@ func TestFoundBlockHeldThroughAStoreFailure(t *testing.T) {
 // With nothing to commit, a failing store is still tried every second,
 // so the gate opens again without shares to open it.
 func TestFailingStoreIsProbedBackWithoutShares(t *testing.T) {
-	url := postgresURL(t)
-	st, err := OpenPostgres(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openPostgres(t, postgresURL(t))
 	a := start(t, Config{Store: st})
-	ctx := context.Background()
-	if err := pg.Stop(ctx); err != nil {
-		t.Fatal(err)
-	}
-	restarted := false
-	defer func() {
-		if !restarted {
-			pg.Restart(ctx)
-		}
-	}()
+	restart := stopPostgres(t)
 	if err := commit(a.Accounts, []share.Credit{credit(1, "a", 1)}); err == nil {
 		t.Fatal("a commit succeeded with the store down")
 	}
-	if err := pg.Restart(ctx); err != nil {
-		t.Fatal(err)
-	}
-	restarted = true
+	restart()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if ok, _ := a.Healthy(); ok {
 			break

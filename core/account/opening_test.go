@@ -85,25 +85,13 @@ func TestDamagedFileGatesUntilItIsRestored(t *testing.T) {
 // PostgreSQL down when the core starts: the accounts wait for it.
 func TestPostgresDownAtStartIsWaitedFor(t *testing.T) {
 	url := postgresURL(t)
-	ctx := context.Background()
-	if err := pg.Stop(ctx); err != nil {
-		t.Fatal(err)
-	}
-	restarted := false
-	defer func() {
-		if !restarted {
-			pg.Restart(ctx)
-		}
-	}()
+	restart := stopPostgres(t)
 	a := startLater(t, Config{OpenEvery: 100 * time.Millisecond}, func(ctx context.Context) (Store, error) { return OpenPostgres(ctx, url) })
 	waitHealthy(t, a.Accounts, false)
 	if err := commit(a.Accounts, []share.Credit{credit(1, "a", 1)}); err == nil {
 		t.Fatal("a commit with PostgreSQL down succeeded")
 	}
-	if err := pg.Restart(ctx); err != nil {
-		t.Fatal(err)
-	}
-	restarted = true
+	restart()
 	waitHealthy(t, a.Accounts, true)
 	if err := commit(a.Accounts, []share.Credit{credit(2, "a", 1)}); err != nil {
 		t.Fatal(err)

@@ -144,15 +144,16 @@ func (p *pgProxy) serve(client net.Conn) {
 	}
 }
 
-// proxiedPostgres is a fresh database reached through a proxy.
-func proxiedPostgres(t *testing.T) (*pgProxy, string) {
+// proxiedPostgres is the store of a fresh database reached through a
+// proxy.
+func proxiedPostgres(t *testing.T) (*pgProxy, Store) {
 	u, err := url.Parse(postgresURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := startProxy(t, u.Host)
 	u.Host = p.ln.Addr().String()
-	return p, u.String()
+	return p, openPostgres(t, u.String())
 }
 
 // COMMIT reaches PostgreSQL and takes, but its answer is lost: the shares
@@ -160,18 +161,13 @@ func proxiedPostgres(t *testing.T) (*pgProxy, string) {
 // is written until the store says the transaction took, and then it
 // counts once: no batch number is given out twice, nothing is lost.
 func TestCommitWhoseAnswerIsLostCountsOnce(t *testing.T) {
-	proxy, url := proxiedPostgres(t)
-	st, err := OpenPostgres(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	proxy, st := proxiedPostgres(t)
 	a := start(t, Config{Store: st})
 	if err := commit(a.Accounts, []share.Credit{credit(1, "a", 1)}); err != nil {
 		t.Fatal(err)
 	}
 	proxy.set(cutAfterCommit)
-	err = commit(a.Accounts, []share.Credit{credit(2, "a", 1), credit(3, "b", 1)})
+	err := commit(a.Accounts, []share.Credit{credit(2, "a", 1), credit(3, "b", 1)})
 	if !errors.Is(err, share.ErrInDoubt) {
 		t.Fatalf("commit with its answer lost: %v, want an error in doubt", err)
 	}
@@ -215,25 +211,14 @@ func TestCommitWhoseAnswerIsLostCountsOnce(t *testing.T) {
 // the transaction did not take, its shares stay refused, and the next
 // ones are written under the same numbers, once.
 func TestCommitLostBeforeItReachesTheStore(t *testing.T) {
-	proxy, url := proxiedPostgres(t)
-	st, err := OpenPostgres(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	proxy, st := proxiedPostgres(t)
 	a := start(t, Config{Store: st})
 	proxy.set(cutBeforeCommit)
 	if err := commit(a.Accounts, []share.Credit{credit(1, "a", 1)}); err == nil {
 		t.Fatal("a commit cut before COMMIT succeeded")
 	}
-	var last error
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if last = commit(a.Accounts, []share.Credit{credit(2, "c", 1)}); last == nil {
-			break
-		}
-	}
-	if last != nil {
-		t.Fatalf("never committed again: %v", last)
+	if err := commitUntil(a.Accounts, []share.Credit{credit(2, "c", 1)}, 10*time.Second); err != nil {
+		t.Fatalf("never committed again: %v", err)
 	}
 	got := storedShares(t, st)
 	if len(got) != 1 || got[credit(2, "c", 1).Hash] != 1 {
@@ -248,12 +233,7 @@ func TestCommitLostBeforeItReachesTheStore(t *testing.T) {
 // open. The commit fails at its deadline instead of holding every verdict,
 // the accounts say why, and they come back with the network.
 func TestPartitionFromPostgresGatesInsteadOfHanging(t *testing.T) {
-	proxy, url := proxiedPostgres(t)
-	st, err := OpenPostgres(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	proxy, st := proxiedPostgres(t)
 	a := start(t, Config{Store: st, WriteTimeout: 500 * time.Millisecond})
 	if err := commit(a.Accounts, []share.Credit{credit(1, "a", 1)}); err != nil {
 		t.Fatal(err)
@@ -270,14 +250,8 @@ func TestPartitionFromPostgresGatesInsteadOfHanging(t *testing.T) {
 		t.Fatalf("healthy %v %q during the partition", ok, why)
 	}
 	proxy.set(pass)
-	var last error
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if last = commit(a.Accounts, []share.Credit{credit(3, "a", 1)}); last == nil {
-			break
-		}
-	}
-	if last != nil {
-		t.Fatalf("never committed after the partition: %v", last)
+	if err := commitUntil(a.Accounts, []share.Credit{credit(3, "a", 1)}, 15*time.Second); err != nil {
+		t.Fatalf("never committed after the partition: %v", err)
 	}
 	got := storedShares(t, st)
 	if got[credit(1, "a", 1).Hash] != 1 || got[credit(3, "a", 1).Hash] != 1 || got[credit(2, "a", 1).Hash] > 1 {
@@ -289,12 +263,7 @@ func TestPartitionFromPostgresGatesInsteadOfHanging(t *testing.T) {
 // payout to balances): its number in meta says it took, and the balance
 // is credited once, not again with the next transaction.
 func TestPayoutWhoseAnswerIsLostIsCreditedOnce(t *testing.T) {
-	proxy, url := proxiedPostgres(t)
-	st, err := OpenPostgres(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	proxy, st := proxiedPostgres(t)
 	a := start(t, Config{Store: st})
 	proxy.set(cutAfterCommit)
 	a.call(func(w *Write) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratapool/strata/core/share"
 	"github.com/stratapool/strata/internal/pgtest"
 )
 
@@ -43,6 +44,49 @@ func postgresURL(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return url
+}
+
+// openPostgres opens the store at url, closed when the test ends.
+func openPostgres(t testing.TB, url string) Store {
+	t.Helper()
+	st, err := OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// stopPostgres stops the package's PostgreSQL server. restart starts it
+// again, once; the test's end does if the test did not.
+func stopPostgres(t *testing.T) (restart func()) {
+	t.Helper()
+	ctx := context.Background()
+	if err := pg.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	restart = func() {
+		once.Do(func() {
+			if err := pg.Restart(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(restart)
+	return restart
+}
+
+// commitUntil commits credits until they are committed or within has
+// passed, and returns the last error.
+func commitUntil(a *Accounts, credits []share.Credit, within time.Duration) error {
+	var err error
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if err = commit(a, credits); err == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 // eachStore runs f against a fresh SQLite store and a fresh PostgreSQL one.
