@@ -19,31 +19,40 @@ import (
 
 var linkKey = []byte("strata-core-test-key-32-bytes!!!")
 
+// regtestCore starts a btcd regtest node with a few blocks, killed when
+// the test ends, and gives a core configuration on it paying a wallet
+// made from seed, with a data directory of its own.
+func regtestCore(t *testing.T, seed byte) (Config, *regtest.Node, *testwallet.Wallet) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs btcd")
+	}
+	ctx := context.Background()
+	w := testwallet.New(seed, &chaincfg.RegressionNetParams)
+	n, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), MiningAddr: w.LegacyAddress()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Kill)
+	if _, err := n.Generate(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.Pool.Address = w.SegwitAddress()
+	cfg.Nodes[0].RPCURL, cfg.Nodes[0].RPCUser, cfg.Nodes[0].RPCPassword = n.RPCURL, n.User, n.Password
+	return cfg, n, w
+}
+
 // TestCoreFindsBlockAndGates runs a whole core against btcd with an edge
 // at the other end of a real link: shares that solve a block make btcd's
 // tip move and a new clean job follow; btcd stopping closes the gate, and
 // the edge is told why.
 func TestCoreFindsBlockAndGates(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs btcd")
-	}
 	ctx := context.Background()
-	w := testwallet.New(4, &chaincfg.RegressionNetParams)
-	n, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), MiningAddr: w.LegacyAddress()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Kill()
-	if _, err := n.Generate(ctx, 3); err != nil {
-		t.Fatal(err)
-	}
-
-	cfg := DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.Pool.Address = w.SegwitAddress()
+	cfg, n, w := regtestCore(t, 4)
 	cfg.Link.PingInterval = time.Second
 	cfg.Stats.Listen = ""
-	cfg.Nodes[0].RPCURL, cfg.Nodes[0].RPCUser, cfg.Nodes[0].RPCPassword = n.RPCURL, n.User, n.Password
 	ln, err := testnet.Listen()
 	if err != nil {
 		t.Fatal(err)

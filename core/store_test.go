@@ -10,37 +10,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/btcsuite/btcd/chaincfg/v2"
-	"github.com/stratapool/strata/internal/regtest"
 	"github.com/stratapool/strata/internal/testnet"
-	"github.com/stratapool/strata/internal/testwallet"
 )
 
 // A damaged accounts file: the core starts anyway, gated, and /readyz says
 // why, naming the file; once the operator moves it away (or restores a
 // good one) the core opens it and hands out work.
 func TestCoreWithADamagedStoreRunsGated(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs btcd")
-	}
 	ctx := context.Background()
-	w := testwallet.New(5, &chaincfg.RegressionNetParams)
-	n, err := regtest.Start(ctx, regtest.Options{Dir: t.TempDir(), MiningAddr: w.LegacyAddress()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Kill()
-	if _, err := n.Generate(ctx, 3); err != nil {
-		t.Fatal(err)
-	}
-	cfg := DefaultConfig()
-	cfg.DataDir = t.TempDir()
+	cfg, _, _ := regtestCore(t, 5)
 	damaged := filepath.Join(cfg.DataDir, "accounts.db")
 	if err := os.WriteFile(damaged, []byte(strings.Repeat("this is no database ", 300)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Pool.Address = w.SegwitAddress()
-	cfg.Nodes[0].RPCURL, cfg.Nodes[0].RPCUser, cfg.Nodes[0].RPCPassword = n.RPCURL, n.User, n.Password
 	ln, err := testnet.Listen()
 	if err != nil {
 		t.Fatal(err)
