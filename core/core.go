@@ -437,10 +437,7 @@ func (b accountBans) Active(now time.Time) []wire.Ban {
 				reason = r
 			}
 		}
-		// Whole seconds, rounded up: an edge refuses the address at least
-		// as long as the core does.
-		secs := (k.Until.Sub(now) + time.Second - 1) / time.Second
-		out = append(out, wire.Ban{Target: k.Target, Reason: reason, Seconds: uint32(min(max(secs, 1), math.MaxUint32))})
+		out = append(out, wire.BanFor(k.Target, reason, k.Until.Sub(now)))
 	}
 	return out
 }

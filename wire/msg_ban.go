@@ -1,5 +1,10 @@
 package wire
 
+import (
+	"math"
+	"time"
+)
+
 // Ban refuses an address for a while. An edge that bans a miner's IP tells
 // the core; the core keeps the ban, sends it to every other edge, and to
 // each edge that links while it lasts. Only on links that agreed CapBans.
@@ -50,4 +55,11 @@ func (m *Ban) Decode(b []byte) error {
 		d.fail("seconds", ErrInvalidValue)
 	}
 	return d.finish()
+}
+
+// BanFor is a ban of target for d, in whole seconds rounded up (at least
+// one): passed on, a ban never ends before it does where it was made.
+func BanFor(target string, reason BanReason, d time.Duration) Ban {
+	s := (d + time.Second - 1) / time.Second
+	return Ban{Target: target, Reason: reason, Seconds: uint32(min(max(s, 1), math.MaxUint32))}
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // unhex decodes hex written with spaces between fields.
@@ -296,6 +297,17 @@ func TestEncodeRefusesBadValues(t *testing.T) {
 	for _, c := range cases {
 		if b, err := Encode(c.msg); err == nil {
 			t.Errorf("%s: encoded as %x, want an error", c.name, b)
+		}
+	}
+}
+
+// BanFor rounds up to whole seconds, at least one, so that a ban passed
+// on never ends early.
+func TestBanForRoundsUp(t *testing.T) {
+	for d, want := range map[time.Duration]uint32{0: 1, time.Millisecond: 1, time.Second: 1, 1001 * time.Millisecond: 2,
+		10 * time.Minute: 600, -time.Second: 1} {
+		if b := BanFor("192.0.2.1", BanOperator, d); b.Seconds != want || b.Target != "192.0.2.1" || b.Reason != BanOperator {
+			t.Errorf("BanFor(%s) = %+v, want %d s", d, b, want)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"math"
 	"net/netip"
 	"sync"
 	"time"
@@ -106,7 +105,7 @@ func (l *limiter) bans(now time.Time) []wire.Ban {
 	out := make([]wire.Ban, 0, len(l.banned))
 	for ip, b := range l.banned {
 		if now.Before(b.until) {
-			out = append(out, wire.Ban{Target: ip.String(), Reason: b.reason, Seconds: banSeconds(b.until.Sub(now))})
+			out = append(out, wire.BanFor(ip.String(), b.reason, b.until.Sub(now)))
 		}
 	}
 	return out
@@ -121,14 +120,4 @@ func (l *limiter) sweep(now time.Time) {
 			delete(l.banned, ip)
 		}
 	}
-}
-
-// banSeconds is d in whole seconds for a BAN: rounded up, so that a ban
-// does not end early at the other edges, and from 1 to the field's limit.
-func banSeconds(d time.Duration) uint32 {
-	s := d / time.Second
-	if d%time.Second > 0 {
-		s++
-	}
-	return uint32(min(max(s, 1), math.MaxUint32))
 }

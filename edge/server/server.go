@@ -454,7 +454,8 @@ func (s *Server) verdict(c *client, v uplink.Verdict, out []byte, now time.Time)
 		s.log.Warn("miner banned for invalid shares", "remote", c.sess.Remote, "worker", c.sess.Worker)
 		if s.lim.ban(c.ip, now) {
 			// The core passes it to every other edge.
-			s.up.Ban(&wire.Ban{Target: c.ip.String(), Reason: wire.BanInvalidShares, Seconds: banSeconds(s.cfg.Limits.BanTime)})
+			ban := wire.BanFor(c.ip.String(), wire.BanInvalidShares, s.cfg.Limits.BanTime)
+			s.up.Ban(&ban)
 		}
 		c.write(out)
 		c.closeWith(wire.CloseBanned)
