@@ -81,11 +81,10 @@ type Accounts struct {
 	log *slog.Logger
 	// st is the store, the committer's; public the same for other
 	// goroutines; opener opens it for Run when OpenLater made the
-	// accounts, and loaded says it is open and read.
+	// accounts.
 	st     Store
 	public atomic.Pointer[Store]
 	opener func(context.Context) (Store, error)
-	loaded bool
 
 	in      chan *request
 	calls   chan func(*Write)
@@ -222,7 +221,6 @@ func Open(ctx context.Context, cfg Config) (*Accounts, error) {
 	if err := a.load(ctx); err != nil {
 		return nil, err
 	}
-	a.loaded = true
 	return a, nil
 }
 
@@ -370,7 +368,7 @@ func (a *Accounts) call(f func(*Write)) bool {
 // Run commits until ctx ends; it also flushes statistics, follows blocks
 // to maturity and prunes old batches.
 func (a *Accounts) Run(ctx context.Context) error {
-	if !a.loaded && !a.openStore(ctx) {
+	if a.opener != nil && !a.openStore(ctx) {
 		return nil
 	}
 	tick := time.NewTicker(retryEvery)

@@ -22,7 +22,6 @@ func (a *Accounts) openStore(ctx context.Context) bool {
 	for {
 		err := a.tryOpen(ctx)
 		if err == nil {
-			a.loaded = true
 			a.backUp()
 			return true
 		}
