@@ -152,8 +152,10 @@ type Accounts struct {
 	rejected map[string]*Minute
 	live     live
 
+	// bans are the bans in force, by target, for the link and the API;
+	// the store has them for restarts.
 	banMu sync.Mutex // guards bans
-	bans  bans
+	bans  map[string]Ban
 
 	// watch bounds each write by WriteTimeout.
 	watch writeWatch
@@ -266,7 +268,7 @@ func newAccounts(cfg Config) *Accounts {
 	}
 	a := &Accounts{cfg: cfg, log: cfg.Log, in: make(chan *request, queueLen),
 		calls: make(chan func(*Write), 256), stopped: make(chan struct{}), syncNow: make(chan struct{}, 1),
-		blocks: map[string]*Block{}, rejected: map[string]*Minute{}}
+		blocks: map[string]*Block{}, rejected: map[string]*Minute{}, bans: map[string]Ban{}}
 	a.reset()
 	a.healthy.Store(true)
 	return a

@@ -12,12 +12,8 @@ import (
 // seconds, and those echoes are not passed on.
 const banSlack = 5 * time.Second
 
-// bans are the bans in force, kept in memory for the link and the API;
-// the store has them for restarts.
-type bans struct {
-	byTarget map[string]Ban
-}
-
+// loadBans adds the stored bans in force to those reported meanwhile
+// (while OpenLater's store was not open), keeping the later end.
 func (a *Accounts) loadBans(ctx context.Context, now time.Time) error {
 	list, err := a.st.Bans(ctx, now)
 	if err != nil {
@@ -25,9 +21,10 @@ func (a *Accounts) loadBans(ctx context.Context, now time.Time) error {
 	}
 	a.banMu.Lock()
 	defer a.banMu.Unlock()
-	a.bans.byTarget = make(map[string]Ban, len(list))
 	for _, b := range list {
-		a.bans.byTarget[b.Target] = b
+		if cur, ok := a.bans[b.Target]; !ok || b.Until.After(cur.Until) {
+			a.bans[b.Target] = b
+		}
 	}
 	return nil
 }
@@ -40,12 +37,12 @@ func (a *Accounts) Ban(b Ban) bool {
 		return false
 	}
 	a.banMu.Lock()
-	cur, ok := a.bans.byTarget[b.Target]
+	cur, ok := a.bans[b.Target]
 	if ok && cur.Until.After(b.Time) && !b.Until.After(cur.Until.Add(banSlack)) {
 		a.banMu.Unlock()
 		return false
 	}
-	a.bans.byTarget[b.Target] = b
+	a.bans[b.Target] = b
 	a.banMu.Unlock()
 	a.call(func(w *Write) { w.Bans = append(w.Bans, b) })
 	a.log.Info("ban kept", "target", b.Target, "reason", b.Reason, "until", b.Until)
@@ -55,10 +52,10 @@ func (a *Accounts) Ban(b Ban) bool {
 // Bans are the bans in force at now, those ending first first.
 func (a *Accounts) Bans(now time.Time) []Ban {
 	a.banMu.Lock()
-	out := make([]Ban, 0, len(a.bans.byTarget))
-	for target, b := range a.bans.byTarget {
+	out := make([]Ban, 0, len(a.bans))
+	for target, b := range a.bans {
 		if !b.Until.After(now) {
-			delete(a.bans.byTarget, target)
+			delete(a.bans, target)
 			continue
 		}
 		out = append(out, b)

@@ -97,3 +97,30 @@ func TestPostgresDownAtStartIsWaitedFor(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A ban an edge reports while the store is not open yet is kept, and
+// written once it is.
+func TestBanWhileTheStoreIsNotOpenIsKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accounts.db")
+	if err := os.WriteFile(path, []byte(strings.Repeat("not a database ", 400)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := startLater(t, Config{OpenEvery: 100 * time.Millisecond},
+		func(ctx context.Context) (Store, error) { return OpenSQLite(ctx, path) })
+	waitHealthy(t, a.Accounts, false)
+	now := time.Now()
+	if !a.Ban(Ban{Target: "192.0.2.3", Reason: "invalid_shares", Until: now.Add(time.Hour), Time: now}) {
+		t.Fatal("a new ban is not news")
+	}
+	if err := os.Rename(path, path+".damaged"); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthy(t, a.Accounts, true)
+	if got := a.Bans(time.Now()); len(got) != 1 || got[0].Target != "192.0.2.3" {
+		t.Errorf("bans once open: %+v", got)
+	}
+	a.stop()
+	if stored, err := a.Store().Bans(context.Background(), time.Now()); err != nil || len(stored) != 1 {
+		t.Errorf("stored bans %+v %v", stored, err)
+	}
+}
