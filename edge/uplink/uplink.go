@@ -331,7 +331,13 @@ func (u *Uplink) serve(ctx context.Context, conn *wire.Conn, w *wire.Welcome, sp
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	readErr := make(chan error, 1)
-	go func() { readErr <- u.read(rctx, conn, w) }()
+	go func() {
+		err := u.read(rctx, conn, w)
+		// A core silent past the read deadline has likely stopped reading
+		// too: closing frees a writer blocked on the full socket.
+		conn.Close()
+		readErr <- err
+	}()
 	defer conn.Close()
 
 	var (
@@ -344,6 +350,14 @@ func (u *Uplink) serve(ctx context.Context, conn *wire.Conn, w *wire.Welcome, sp
 		nonce   uint64
 	)
 	flush.Stop()
+	// A write the core does not take in time ends the link too: a core
+	// whose reader is stuck may still be sending jobs, which keep the read
+	// deadline from firing.
+	timeout := silence(w)
+	write := func(m wire.Message) error {
+		_ = conn.SetWriteDeadline(time.Now().Add(timeout))
+		return conn.Send(m)
+	}
 	defer ping.Stop()
 	defer stats.Stop()
 	send := func() error {
@@ -360,7 +374,7 @@ func (u *Uplink) serve(ctx context.Context, conn *wire.Conn, w *wire.Welcome, sp
 		u.pending.add(entries)
 		entries = entries[:0]
 		u.stats.Batches.Add(1)
-		return conn.Send(&batch)
+		return write(&batch)
 	}
 	queue := func(e entry) error {
 		entries = append(entries, e)
@@ -384,10 +398,10 @@ func (u *Uplink) serve(ctx context.Context, conn *wire.Conn, w *wire.Welcome, sp
 			err = send()
 		case <-ping.C:
 			nonce++
-			err = conn.Send(&wire.Ping{Nonce: nonce, SentUnixNano: time.Now().UnixNano()})
+			err = write(&wire.Ping{Nonce: nonce, SentUnixNano: time.Now().UnixNano()})
 		case <-stats.C:
 			if u.cfg.Stats != nil {
-				err = conn.Send(&wire.Stats{Entries: u.cfg.Stats()})
+				err = write(&wire.Stats{Entries: u.cfg.Stats()})
 			}
 		case ev := <-u.in:
 			switch ev.kind {
@@ -417,12 +431,12 @@ func (u *Uplink) serve(ctx context.Context, conn *wire.Conn, w *wire.Welcome, sp
 				}
 				// Bans keep their order with the session messages.
 				if err = send(); err == nil {
-					err = conn.Send(&ev.ban)
+					err = write(&ev.ban)
 				}
 			default:
 				// Session messages keep their order with the submits.
 				if err = send(); err == nil {
-					err = conn.Send(sessionMessage(&ev))
+					err = write(sessionMessage(&ev))
 				}
 			}
 		}
@@ -430,6 +444,12 @@ func (u *Uplink) serve(ctx context.Context, conn *wire.Conn, w *wire.Welcome, sp
 			return append(spool, entries...), err
 		}
 	}
+}
+
+// silence is how long a core may go without a frame, or without taking
+// one, before its link is given up: three of its ping intervals.
+func silence(w *wire.Welcome) time.Duration {
+	return 3 * time.Duration(w.PingIntervalMillis) * time.Millisecond
 }
 
 func sessionMessage(ev *event) wire.Message {
@@ -452,9 +472,9 @@ func (u *Uplink) read(ctx context.Context, conn *wire.Conn, w *wire.Welcome) err
 		ping     wire.Ping
 		state    wire.WorkState
 	)
-	silence := 3 * time.Duration(w.PingIntervalMillis) * time.Millisecond
+	timeout := silence(w)
 	for ctx.Err() == nil {
-		_ = conn.SetReadDeadline(time.Now().Add(silence))
+		_ = conn.SetReadDeadline(time.Now().Add(timeout))
 		typ, payload, err := conn.ReadFrame()
 		if err != nil {
 			return err

@@ -28,8 +28,11 @@ type fakeCore struct {
 	seen    map[wire.SubmitRecord]bool
 	conns   []*wire.Conn
 	crash   bool // on the first SUBMIT: credit it, then die without answering
-	caps    wire.Caps
-	bans    []wire.Ban
+	// freeze: the next link is welcomed, then neither read nor written,
+	// as by a core stopped with SIGSTOP or a partition that drops packets.
+	freeze bool
+	caps   wire.Caps
+	bans   []wire.Ban
 	// order is the session messages and bans, as they came.
 	order []wire.Type
 }
@@ -78,7 +81,8 @@ func (c *fakeCore) accept() {
 
 func (c *fakeCore) serve(nc net.Conn) {
 	c.mu.Lock()
-	caps := c.caps
+	caps, freeze := c.caps, c.freeze
+	c.freeze = false
 	c.mu.Unlock()
 	conn, _, err := wire.Server(nc, wire.ServerConfig{Key: func(string) ([]byte, bool) { return key, true }, Caps: caps,
 		Admit: func(*wire.Hello) (wire.Welcome, error) {
@@ -92,6 +96,9 @@ func (c *fakeCore) serve(nc net.Conn) {
 	c.mu.Unlock()
 	conn.Send(&wire.WorkState{Reason: wire.WorkReady})
 	conn.Send(&wire.Job{ID: 0x1a, Clean: true, Coinb1: []byte{1}, Coinb2: []byte{2}})
+	if freeze {
+		return // the conn stays open until stop
+	}
 	var seq uint64
 	for {
 		m, err := conn.ReadMessage()
@@ -309,6 +316,61 @@ func TestSpoolReplayAfterCoreRestart(t *testing.T) {
 	}
 	if u.Counters().Replayed.Load() != 5 || u.Spooled() != 0 {
 		t.Errorf("replayed %d, spool %d", u.Counters().Replayed.Load(), u.Spooled())
+	}
+}
+
+// TestFrozenCore: a core that stops reading and answering, as one
+// stopped with SIGSTOP, while shares flow. The link must end, within three
+// ping intervals or once the in-flight ring is full, and the uplink link
+// again, so that the event loops calling Open and Submit are not held.
+// (Whether the writer blocks on the full socket first depends on the
+// kernel's buffers: on loopback here the ring fills first; the reader's
+// close and the write deadline free a writer that does block.)
+func TestFrozenCore(t *testing.T) {
+	core := startFakeCore(t, "")
+	core.mu.Lock()
+	core.freeze = true
+	core.mu.Unlock()
+	u, h := startUplink(t, core.ln.Addr().String(), time.Minute)
+	waitFor(t, "a link to the frozen core", func() bool { ups, _, _, _ := h.snapshot(); return ups == 1 })
+
+	// Submit until the link ends or the writer is stuck: the queue full
+	// and no batch sent for 200 ms.
+	frozeAt := time.Now()
+	var batches uint64
+	progressAt := frozeAt
+	for i := 0; time.Since(frozeAt) < 5*time.Second; {
+		if _, downs, _, _ := h.snapshot(); downs == 1 {
+			break
+		}
+		// Fields that neither compress nor pack small: 30-odd bytes each on
+		// the wire, the most a socket has to take.
+		x := uint64(i+1) * 0x9e3779b97f4a7c15
+		r := wire.SubmitRecord{Session: wire.SessionID(x >> 40), Job: wire.JobID(x >> 20), Nonce: uint32(x), NTime: uint32(x >> 32),
+			Extranonce2: x ^ x<<29, VersionBits: uint32(x>>7) & 0x1fffe000, HasVersion: true}
+		if u.Submit("s1", &r, []byte("1")) {
+			i++
+			continue
+		}
+		if n := u.Counters().Batches.Load(); n != batches {
+			batches, progressAt = n, time.Now()
+		} else if time.Since(progressAt) > 200*time.Millisecond {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("submitted for %s: %d batches sent", time.Since(frozeAt), batches)
+	waitFor(t, "the link to the frozen core to end", func() bool { _, downs, _, _ := h.snapshot(); return downs == 1 })
+	if d := time.Since(frozeAt); d > 5*time.Second {
+		t.Errorf("the link ended %s after the core froze; its pings are 500 ms apart", d)
+	}
+	waitFor(t, "a link to a working core", func() bool { ups, _, _, _ := h.snapshot(); return ups == 2 })
+	opened := make(chan struct{})
+	go func() { u.Open("s2", &wire.SessionOpen{Session: 2, Difficulty: 1, Worker: "w"}); close(opened) }()
+	select {
+	case <-opened:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Open blocked with the link back up")
 	}
 }
 
