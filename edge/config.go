@@ -26,7 +26,7 @@ type LimitsConfig struct {
 	AcceptBurst int           `toml:"accept_burst" help:"new connections accepted at once above accept_rate"`
 	Idle        time.Duration `toml:"idle" help:"close a miner that sends nothing for this long"`
 	MaxOutbound int           `toml:"max_outbound" help:"close a miner that leaves this many bytes unread"`
-	BanInvalid  int           `toml:"ban_invalid" help:"ban a miner after this many invalid shares within ban_window; 0 never"`
+	BanInvalid  int           `toml:"ban_invalid" help:"ban a miner after this many invalid shares and malformed requests within ban_window; 0 never"`
 	BanWindow   time.Duration `toml:"ban_window" help:"window for ban_invalid"`
 	BanTime     time.Duration `toml:"ban_time" help:"how long a banned address is refused"`
 	Stagger     time.Duration `toml:"stagger" help:"spread a reconnect request to every miner over this long"`

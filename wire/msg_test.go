@@ -228,7 +228,7 @@ func TestMalformedFields(t *testing.T) {
 		{"payout script too long", TypeAuthResult, "01 00 51 " + rep(0, 81) + " 00", ErrLimit},
 		{"auth status", TypeAuthResult, "01 20 00 00", ErrInvalidValue},
 		{"drop reason", TypeDrop, "01 09 00000000", ErrInvalidValue},
-		{"ban reason", TypeBan, "01 31 02 01000000", ErrInvalidValue},
+		{"ban reason", TypeBan, "01 31 03 01000000", ErrInvalidValue},
 		{"ban no target", TypeBan, "00 00 01000000", ErrInvalidValue},
 		{"ban for no time", TypeBan, "01 31 00 00000000", ErrInvalidValue},
 		{"ban target over limit", TypeBan, "41 " + rep(0x31, 65) + " 00 01000000", ErrLimit},

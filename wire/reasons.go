@@ -191,6 +191,7 @@ type BanReason uint8
 const (
 	BanInvalidShares BanReason = iota // too many invalid shares
 	BanOperator                       // an operator asked for it
+	BanMalformed                      // too many malformed requests
 
 	// NumBanReasons is the number of ban reasons.
 	NumBanReasons
@@ -199,6 +200,7 @@ const (
 var banReasonNames = []string{
 	BanInvalidShares: "invalid_shares",
 	BanOperator:      "operator",
+	BanMalformed:     "malformed_requests",
 }
 
 // Valid reports whether r is a ban reason of this protocol version.

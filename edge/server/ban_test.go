@@ -261,6 +261,68 @@ func TestInvalidSharesBanGoesToCore(t *testing.T) {
 	healthyConn(t, bystander)
 }
 
+// TestMalformedRequestsBan: lines that are not requests and submits whose
+// fields are not what the pool gave count against the invalid-share limit
+// as refused shares do; the one that passes it bans the address as
+// malformed. Methods the edge does not know are answered and not counted:
+// miners send extensions.
+func TestMalformedRequestsBan(t *testing.T) {
+	core := startFakeCore(t)
+	sc := sessionConfig()
+	sc.BanInvalid, sc.BanWindow = 3, time.Minute
+	s := startServerWith(t, banLimits(time.Minute), core.addr(), sc)
+	core.linked(1)
+
+	garbage := from(t, s, "192.0.2.20")
+	garbage.login("w.garbage")
+	for i := range 5 {
+		garbage.send(fmt.Sprintf(`{"id":%d,"method":"mining.extension_of_tomorrow","params":[]}`, 10+i))
+		if l := garbage.line(); !strings.Contains(l, `"error":[20,"Unknown method`) {
+			t.Fatalf("answer %q, want an unknown-method error", l)
+		}
+	}
+	garbage.send(`{"id":20,"method":"mining.submit","params":`, `{"id":21,"method":"mining.submit","params":`)
+	for range 2 {
+		if l := garbage.line(); !strings.Contains(l, `"error":[20,`) {
+			t.Fatalf("answer %q, want a parse error", l)
+		}
+	}
+	healthyConn(t, garbage) // two are under the limit
+	garbage.send(`{"id":22,"method":`)
+	if l := garbage.line(); !strings.Contains(l, `"error":[20,`) {
+		t.Fatalf("answer %q, want a parse error", l)
+	}
+	garbage.closed()
+	waitCount(t, s.Server, wire.CloseBanned, 1)
+
+	// A low-difficulty share and two malformed ones: the malformed one
+	// passes the limit.
+	mixed := from(t, s, "192.0.2.21")
+	mixed.login("w.mixed")
+	mixed.send(`{"id":3,"method":"mining.submit","params":["w.mixed","1a","0000000000000001","5f5e1000","00000001"]}`)
+	if l := mixed.line(); !strings.Contains(l, `"error":[23,`) {
+		t.Fatalf("answer %q, want a low-difficulty error", l)
+	}
+	mixed.send(`{"id":4,"method":"mining.submit","params":["w.mixed","1a","0000000000000001","5f5e1000","not hex!"]}`,
+		`{"id":5,"method":"mining.submit","params":["w.mixed","1a","01","5f5e1000","00000002"]}`)
+	for _, want := range []string{"nonce must be hex", "extranonce2 must be"} {
+		if l := mixed.line(); !strings.Contains(l, want) {
+			t.Fatalf("answer %q, want %q", l, want)
+		}
+	}
+	mixed.closed()
+	waitCount(t, s.Server, wire.CloseBanned, 2)
+
+	core.waitFor("both bans", func() bool { return len(core.bans[0]) == 2 })
+	want := []wire.Ban{{Target: "192.0.2.20", Reason: wire.BanMalformed, Seconds: 60},
+		{Target: "192.0.2.21", Reason: wire.BanMalformed, Seconds: 60}}
+	if got := core.bansOn(0); !slices.Equal(got, want) {
+		t.Errorf("core got %+v, want %+v", got, want)
+	}
+	from(t, s, "192.0.2.20").closed()
+	waitCount(t, s.Server, wire.CloseBanned, 3)
+}
+
 // TestBanFromCore: an address the core bans is refused new connections;
 // the ones it has open, other addresses, and the link stay.
 func TestBanFromCore(t *testing.T) {

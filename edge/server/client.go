@@ -164,6 +164,29 @@ func (c *client) closeWith(reason wire.CloseReason) {
 	_ = c.gc.Close()
 }
 
+// ban closes a miner that passed the invalid-share limit and bans its
+// address, here and, through the core, at every other edge.
+func (c *client) ban(reason wire.BanReason, now time.Time) {
+	s := c.srv
+	s.log.Warn("miner banned", "reason", reason, "remote", c.sess.Remote, "worker", c.sess.Worker)
+	if s.lim.ban(c.ip, now, reason) {
+		ban := wire.BanFor(c.ip.String(), reason, s.cfg.Limits.BanTime)
+		s.up.Ban(&ban)
+	}
+	c.closeWith(wire.CloseBanned)
+}
+
+// fed closes the connection when the session's Feed says so: a ban for
+// malformed requests past the limit, or the reason given.
+func (c *client) fed(err error, now time.Time) {
+	switch reason := closeReason(err); reason {
+	case wire.CloseBanned:
+		c.ban(wire.BanMalformed, now)
+	default:
+		c.closeWith(reason)
+	}
+}
+
 // finish is the end of a connection: counted, its address released, the
 // session closed with the core.
 func (c *client) finish() {

@@ -75,10 +75,10 @@ func (l *limiter) release(ip netip.Addr) {
 	}
 }
 
-// ban refuses ip for the configured ban time, for invalid shares. It
-// reports false with bans off.
-func (l *limiter) ban(ip netip.Addr, now time.Time) bool {
-	return l.banUntil(ip, now.Add(l.cfg.BanTime), wire.BanInvalidShares)
+// ban refuses ip for the configured ban time. It reports false with bans
+// off.
+func (l *limiter) ban(ip netip.Addr, now time.Time, reason wire.BanReason) bool {
+	return l.banUntil(ip, now.Add(l.cfg.BanTime), reason)
 }
 
 // banUntil refuses ip until until. A ban already in force that ends later

@@ -24,7 +24,7 @@ func TestBanUntilKeepsTheLaterEnd(t *testing.T) {
 	if got := l.bans(t0); len(got) != 1 || got[0] != (wire.Ban{Target: "192.0.2.1", Reason: wire.BanOperator, Seconds: 3600}) {
 		t.Errorf("bans %+v", got)
 	}
-	l.ban(ip, t0.Add(time.Hour)) // a local ban ending later wins, reason and all
+	l.ban(ip, t0.Add(time.Hour), wire.BanInvalidShares) // a local ban ending later wins, reason and all
 	if got := l.bans(t0); len(got) != 1 || got[0] != (wire.Ban{Target: "192.0.2.1", Reason: wire.BanInvalidShares, Seconds: 3660}) {
 		t.Errorf("bans %+v", got)
 	}
@@ -33,7 +33,7 @@ func TestBanUntilKeepsTheLaterEnd(t *testing.T) {
 	}
 
 	off := newLimiter(Limits{})
-	if off.banUntil(ip, t0.Add(time.Hour), wire.BanOperator) || off.ban(ip, t0) {
+	if off.banUntil(ip, t0.Add(time.Hour), wire.BanOperator) || off.ban(ip, t0, wire.BanMalformed) {
 		t.Error("a ban with bans off")
 	}
 	if ok, _ := off.admit(ip, t0); !ok {

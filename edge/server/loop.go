@@ -172,7 +172,7 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 	}
 	lp.out = out[:0]
 	if err != nil {
-		c.closeWith(closeReason(err))
+		c.fed(err, now)
 	}
 	return gnet.None
 }

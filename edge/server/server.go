@@ -451,14 +451,8 @@ func (s *Server) verdict(c *client, v uplink.Verdict, out []byte, now time.Time)
 	}
 	out, ban := c.sess.Verdict(out, v.ID, v.Verdict, now)
 	if ban {
-		s.log.Warn("miner banned for invalid shares", "remote", c.sess.Remote, "worker", c.sess.Worker)
-		if s.lim.ban(c.ip, now) {
-			// The core passes it to every other edge.
-			ban := wire.BanFor(c.ip.String(), wire.BanInvalidShares, s.cfg.Limits.BanTime)
-			s.up.Ban(&ban)
-		}
 		c.write(out)
-		c.closeWith(wire.CloseBanned)
+		c.ban(wire.BanInvalidShares, now)
 		return out[:0]
 	}
 	return out

@@ -120,11 +120,12 @@ func (c *client) readLoop() {
 		t.mu.Lock()
 		if n > 0 && !c.closed {
 			s.stats.BytesIn.Add(uint64(n))
-			out, ferr := c.sess.Feed(t.out[:0], buf[:n], time.Now())
+			now := time.Now()
+			out, ferr := c.sess.Feed(t.out[:0], buf[:n], now)
 			c.write(out)
 			t.out = out[:0]
 			if ferr != nil {
-				c.closeWith(closeReason(ferr))
+				c.fed(ferr, now)
 			}
 		}
 		if err != nil && !c.closed {

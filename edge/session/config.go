@@ -18,7 +18,9 @@ type Config struct {
 	// the core's slot: the whole slot); the rest of the
 	// core's slot pads their extranonce1 with zeros.
 	Extranonce2Size int
-	// BanInvalid invalid shares within BanWindow ban the miner; 0 never.
+	// BanInvalid invalid shares and malformed requests (a line that is not
+	// a request, a submit whose fields are not what was given) within
+	// BanWindow ban the miner; 0 never.
 	BanInvalid int
 	BanWindow  time.Duration
 }

@@ -71,6 +71,10 @@ type ErrClose struct{ Reason wire.CloseReason }
 
 func (e *ErrClose) Error() string { return "session: close: " + e.Reason.String() }
 
+// errBanned ends a connection whose malformed requests passed the
+// invalid-share limit: the server bans its address.
+var errBanned = &ErrClose{Reason: wire.CloseBanned}
+
 // Authorized reports whether the miner is authorized.
 func (s *Session) Authorized() bool { return s.flags&authorized != 0 }
 
@@ -82,7 +86,8 @@ func (s *Session) LastRead() time.Time { return s.lastRead }
 
 // Feed handles bytes from the miner and appends the replies to out. An
 // *ErrClose means the connection must be closed (a line over the limit,
-// or bytes that are not Stratum).
+// bytes that are not Stratum, or malformed requests past the invalid-share
+// limit: CloseBanned, for which the address is banned).
 func (s *Session) Feed(out, data []byte, now time.Time) ([]byte, error) {
 	s.lastRead = now
 	// A TLS ClientHello on the plain port (bfgminer tries TLS first): close
@@ -98,9 +103,15 @@ func (s *Session) Feed(out, data []byte, now time.Time) ([]byte, error) {
 				return &ErrClose{Reason: wire.CloseProtocolError} // a TLS hello, HTTP, noise
 			}
 			out = stratum.AppendError(out, req.ID, 20, err.Error())
+			if s.countInvalid(now) {
+				return errBanned
+			}
 			return nil
 		}
 		out = s.handle(out, &req, now)
+		if s.Banned() {
+			return errBanned // malformed shares passed the limit
+		}
 		return nil
 	})
 	if errors.Is(err, stratum.ErrLineTooLong) {
