@@ -19,6 +19,9 @@ const (
 	StatCloses        StatKey = 9  // counter: connections closed
 	StatLocalRejects  StatKey = 10 // counter: submits the edge answered itself
 	StatNotifyLatency StatKey = 11 // gauge: last job fan-out time, microseconds
+	StatBanned        StatKey = 12 // gauge: addresses banned at the edge now
+	StatBanCloses     StatKey = 13 // counter: connections closed or refused as banned
+	StatBansDropped   StatKey = 14 // counter: bans a full queue kept from the core
 	maxStatKey        StatKey = 1023
 )
 
@@ -34,6 +37,9 @@ var statKeyNames = map[StatKey]string{
 	StatCloses:        "closes",
 	StatLocalRejects:  "local_rejects",
 	StatNotifyLatency: "notify_latency_us",
+	StatBanned:        "banned",
+	StatBanCloses:     "ban_closes",
+	StatBansDropped:   "bans_dropped",
 }
 
 func (k StatKey) String() string {

@@ -321,6 +321,16 @@ func TestMalformedRequestsBan(t *testing.T) {
 	}
 	from(t, s, "192.0.2.20").closed()
 	waitCount(t, s.Server, wire.CloseBanned, 3)
+
+	// What the edge tells the core about its bans.
+	got := map[wire.StatKey]uint64{}
+	for _, st := range s.wireStats() {
+		got[st.Key] = st.Value
+	}
+	if got[wire.StatBanned] != 2 || got[wire.StatBanCloses] != 3 || got[wire.StatBansDropped] != 0 {
+		t.Errorf("stats: banned %d, ban closes %d, bans dropped %d; want 2, 3, 0",
+			got[wire.StatBanned], got[wire.StatBanCloses], got[wire.StatBansDropped])
+	}
 }
 
 // TestBanFromCore: an address the core bans is refused new connections;

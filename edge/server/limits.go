@@ -111,6 +111,19 @@ func (l *limiter) bans(now time.Time) []wire.Ban {
 	return out
 }
 
+// inForce counts the bans in force at now.
+func (l *limiter) inForce(now time.Time) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, b := range l.banned {
+		if now.Before(b.until) {
+			n++
+		}
+	}
+	return n
+}
+
 // sweep forgets bans that are over.
 func (l *limiter) sweep(now time.Time) {
 	l.mu.Lock()

@@ -550,5 +550,8 @@ func (s *Server) wireStats() []wire.Stat {
 		{Key: wire.StatAccepts, Value: s.stats.Accepts.Load()},
 		{Key: wire.StatCloses, Value: closes},
 		{Key: wire.StatNotifyLatency, Value: s.stats.NotifyMicros.Load()},
+		{Key: wire.StatBanned, Value: uint64(s.lim.inForce(time.Now()))},
+		{Key: wire.StatBanCloses, Value: s.stats.Closes[wire.CloseBanned].Load()},
+		{Key: wire.StatBansDropped, Value: uc.BansDropped.Load()},
 	}
 }
