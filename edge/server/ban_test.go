@@ -331,6 +331,9 @@ func TestMalformedRequestsBan(t *testing.T) {
 		t.Errorf("stats: banned %d, ban closes %d, bans dropped %d; want 2, 3, 0",
 			got[wire.StatBanned], got[wire.StatBanCloses], got[wire.StatBansDropped])
 	}
+	if got[wire.StatLocalRejects] != 2 { // the two malformed submits
+		t.Errorf("stats: %d local rejects, want 2", got[wire.StatLocalRejects])
+	}
 }
 
 // TestBanFromCore: an address the core bans is refused new connections;

@@ -77,6 +77,7 @@ func (c *client) Close(s *session.Session, reason wire.CloseReason) {
 func (c *client) Submit(s *session.Session, r *wire.SubmitRecord, id []byte) bool {
 	return c.srv.up.Submit(c, r, id)
 }
+func (c *client) Rejected()                { c.srv.stats.LocalRejects.Add(1) }
 func (c *client) Known(id wire.JobID) bool { return c.srv.known(id) }
 func (c *client) Job() *session.Job        { return c.srv.job.Load() }
 func (c *client) Flood() float64           { return math.Float64frombits(c.srv.flood.Load()) }

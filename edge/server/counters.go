@@ -14,6 +14,9 @@ type Counters struct {
 	Authorized  atomic.Int64
 	BytesIn     atomic.Uint64
 	BytesOut    atomic.Uint64
+	// LocalRejects counts submits the edge answered itself, never passed
+	// to the core.
+	LocalRejects atomic.Uint64
 	// NotifyMicros is the last job's fan-out: from its arrival to the last
 	// write, in microseconds.
 	NotifyMicros atomic.Uint64

@@ -549,6 +549,7 @@ func (s *Server) wireStats() []wire.Stat {
 		{Key: wire.StatBytesOut, Value: s.stats.BytesOut.Load()},
 		{Key: wire.StatAccepts, Value: s.stats.Accepts.Load()},
 		{Key: wire.StatCloses, Value: closes},
+		{Key: wire.StatLocalRejects, Value: s.stats.LocalRejects.Load()},
 		{Key: wire.StatNotifyLatency, Value: s.stats.NotifyMicros.Load()},
 		{Key: wire.StatBanned, Value: uint64(s.lim.inForce(time.Now()))},
 		{Key: wire.StatBanCloses, Value: s.stats.Closes[wire.CloseBanned].Load()},

@@ -25,6 +25,7 @@ type fakeUp struct {
 	job      *Job
 	busy     bool
 	flood    float64
+	rejected int
 }
 
 func (f *fakeUp) Allocate(resume []byte) (wire.SessionID, []byte, int, bool) {
@@ -47,6 +48,7 @@ func (f *fakeUp) Submit(s *Session, r *wire.SubmitRecord, id []byte) bool {
 	f.submits = append(f.submits, submitted{*r, string(id)})
 	return true
 }
+func (f *fakeUp) Rejected()                { f.rejected++ }
 func (f *fakeUp) Known(id wire.JobID) bool { return f.job != nil && id == f.job.ID }
 func (f *fakeUp) Flood() float64           { return f.flood }
 func (f *fakeUp) Job() *Job                { return f.job }
@@ -285,6 +287,11 @@ func TestRefusals(t *testing.T) {
 	h.up.busy = true
 	expect(t, h.send(`{"id":12,"method":"mining.submit","params":["w","1a","0000000000000001","6543210f","1d00ffff"]}`),
 		`{"id":12,"result":null,"error":[20,"Pool busy: share not taken, please resubmit",null]}`)
+	// Every submit answered here is counted (1, 3, 5, 6, 7, 12); id 9 never
+	// parsed as a submit.
+	if h.up.rejected != 6 {
+		t.Errorf("%d local rejects counted, want 6", h.up.rejected)
+	}
 	// A refused authorization.
 	h2 := newHarness(t, testConfig())
 	h2.send(`{"id":1,"method":"mining.subscribe","params":[]}`, `{"id":2,"method":"mining.authorize","params":["tb1q","x"]}`)

@@ -13,14 +13,14 @@ import (
 func (s *Session) submit(out []byte, r *stratum.Request, now time.Time) []byte {
 	switch {
 	case s.flags&subscribed == 0:
-		return stratum.AppendError(out, r.ID, wire.VerdictNotSubscribed.StratumCode(), wire.VerdictNotSubscribed.Message())
+		return s.reject(out, r.ID, wire.VerdictNotSubscribed.StratumCode(), wire.VerdictNotSubscribed.Message())
 	case s.flags&authorized == 0:
-		return stratum.AppendError(out, r.ID, wire.VerdictUnauthorized.StratumCode(), wire.VerdictUnauthorized.Message())
+		return s.reject(out, r.ID, wire.VerdictUnauthorized.StratumCode(), wire.VerdictUnauthorized.Message())
 	}
 	sub := &r.Submit
 	job, err := stratum.Hex32(sub.JobID)
 	if err != nil || !s.up.Known(wire.JobID(job)) {
-		return stratum.AppendError(out, r.ID, 21, "Job not found")
+		return s.reject(out, r.ID, 21, "Job not found")
 	}
 	en2, err := stratum.HexBytes(sub.Extranonce2, s.en2Size)
 	if err != nil {
@@ -42,14 +42,20 @@ func (s *Session) submit(out []byte, r *stratum.Request, now time.Time) []byte {
 		rec.HasVersion = true
 	}
 	if !s.up.Submit(s, &rec, r.ID) {
-		return stratum.AppendError(out, r.ID, 20, "Pool busy: share not taken, please resubmit")
+		return s.reject(out, r.ID, 20, "Pool busy: share not taken, please resubmit")
 	}
 	return out
 }
 
 func (s *Session) malformed(out, id []byte, why string, now time.Time) []byte {
 	s.countInvalid(now)
-	return stratum.AppendError(out, id, 20, "Malformed share: "+why)
+	return s.reject(out, id, 20, "Malformed share: "+why)
+}
+
+// reject answers a submit the edge does not pass on.
+func (s *Session) reject(out, id []byte, code int, msg string) []byte {
+	s.up.Rejected()
+	return stratum.AppendError(out, id, code, msg)
 }
 
 // countInvalid counts a rejected share; it reports a ban when the

@@ -17,6 +17,10 @@ type Upstream interface {
 	// Submit passes a share on; the verdict comes back through
 	// Session.Verdict with the id. false means the edge cannot take it.
 	Submit(s *Session, r *wire.SubmitRecord, id []byte) bool
+	// Rejected counts a submit the session answered itself: malformed,
+	// for a job the edge does not know, before authorization, or refused
+	// by a full queue.
+	Rejected()
 	// Known reports whether a job id is one of the edge's recent jobs.
 	Known(id wire.JobID) bool
 	// Job is the newest job, for a session that has just authorized.
