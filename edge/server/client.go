@@ -74,8 +74,8 @@ func (c *client) Update(s *session.Session, m *wire.SessionUpdate) { c.srv.up.Up
 func (c *client) Close(s *session.Session, reason wire.CloseReason) {
 	c.srv.up.Close(&wire.SessionClose{Session: s.ID, Reason: reason})
 }
-func (c *client) Submit(s *session.Session, r *wire.SubmitRecord, id []byte) bool {
-	return c.srv.up.Submit(c, r, id)
+func (c *client) Submit(s *session.Session, r wire.SubmitRecord, id []byte) bool {
+	return c.srv.up.Submit(c, &r, id)
 }
 func (c *client) Rejected()                { c.srv.stats.LocalRejects.Add(1) }
 func (c *client) Known(id wire.JobID) bool { return c.srv.known(id) }

@@ -26,6 +26,9 @@ type fakeUp struct {
 	busy     bool
 	flood    float64
 	rejected int
+	// countOnly counts submits instead of keeping them.
+	countOnly bool
+	counted   int
 }
 
 func (f *fakeUp) Allocate(resume []byte) (wire.SessionID, []byte, int, bool) {
@@ -41,11 +44,15 @@ func (f *fakeUp) Release(id wire.SessionID)                 { f.released = appen
 func (f *fakeUp) Open(s *Session, m *wire.SessionOpen)      { f.opens = append(f.opens, *m) }
 func (f *fakeUp) Update(s *Session, m *wire.SessionUpdate)  { f.updates = append(f.updates, *m) }
 func (f *fakeUp) Close(s *Session, reason wire.CloseReason) { f.closes = append(f.closes, reason) }
-func (f *fakeUp) Submit(s *Session, r *wire.SubmitRecord, id []byte) bool {
+func (f *fakeUp) Submit(s *Session, r wire.SubmitRecord, id []byte) bool {
 	if f.busy {
 		return false
 	}
-	f.submits = append(f.submits, submitted{*r, string(id)})
+	if f.countOnly {
+		f.counted++ // no copy of the id: the allocation test's upstream
+		return true
+	}
+	f.submits = append(f.submits, submitted{r, string(id)})
 	return true
 }
 func (f *fakeUp) Rejected()                { f.rejected++ }
@@ -463,5 +470,27 @@ func TestFloodHoldsTheDifficulty(t *testing.T) {
 	h.s.Retarget(t0.Add(time.Hour))
 	if prefix, _, _ := h.s.NotifyParts(nil, testJob(0x1b, false)); len(prefix) != 0 {
 		t.Errorf("difficulty moved in flood mode: %s", prefix)
+	}
+}
+
+// TestSubmitAllocatesNothing: a share from an authorized miner, parsed and
+// passed on, and its verdict answered, allocate nothing (the edge's hot
+// path, per miner line).
+func TestSubmitAllocatesNothing(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.send(`{"id":1,"method":"mining.subscribe","params":[]}`, `{"id":2,"method":"mining.authorize","params":["w","x"]}`)
+	h.authOK()
+	h.up.countOnly = true
+	line := []byte(`{"id":3,"method":"mining.submit","params":["w","1a","0000000000000001","6543210f","1d00ffff","00002000"]}` + "\n")
+	out := make([]byte, 0, 512)
+	allocs := testing.AllocsPerRun(200, func() {
+		var err error
+		if out, err = h.s.Feed(out[:0], line, t0); err != nil || len(out) != 0 {
+			t.Fatalf("feed: %q %v", out, err)
+		}
+		out, _ = h.s.Verdict(out[:0], []byte("3"), wire.VerdictAccepted, t0)
+	})
+	if allocs != 0 || h.up.counted == 0 {
+		t.Errorf("%.1f allocations per submit and verdict, want 0 (%d submits)", allocs, h.up.counted)
 	}
 }

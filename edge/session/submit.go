@@ -41,7 +41,7 @@ func (s *Session) submit(out []byte, r *stratum.Request, now time.Time) []byte {
 		}
 		rec.HasVersion = true
 	}
-	if !s.up.Submit(s, &rec, r.ID) {
+	if !s.up.Submit(s, rec, r.ID) {
 		return s.reject(out, r.ID, 20, "Pool busy: share not taken, please resubmit")
 	}
 	return out

@@ -16,7 +16,9 @@ type Upstream interface {
 	Close(s *Session, reason wire.CloseReason)
 	// Submit passes a share on; the verdict comes back through
 	// Session.Verdict with the id. false means the edge cannot take it.
-	Submit(s *Session, r *wire.SubmitRecord, id []byte) bool
+	// The record goes by value: a pointer through the interface would
+	// put every share's record on the heap.
+	Submit(s *Session, r wire.SubmitRecord, id []byte) bool
 	// Rejected counts a submit the session answered itself: malformed,
 	// for a job the edge does not know, before authorization, or refused
 	// by a full queue.
