@@ -20,8 +20,11 @@ import (
 // TestCoreKilledLosesNoAcknowledgedShare runs the core in a child process
 // with its SQLite store, has miners submit through an edge, and kills the
 // core with SIGKILL mid-stream, twice. After each restart the edge
-// replays what it spooled. In the end every share a miner was told is
-// accepted is in the store, and no share is in it twice.
+// replays what it spooled. Then the core is frozen with SIGSTOP, its
+// sockets open and silent: the edge gives the link up after three ping
+// intervals, spools, and links again once SIGCONT wakes the core. In the
+// end every share a miner was told is accepted is in the store, and no
+// share is in it twice.
 func TestCoreKilledLosesNoAcknowledgedShare(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs btcd")
@@ -36,11 +39,13 @@ func TestCoreKilledLosesNoAcknowledgedShare(t *testing.T) {
 	if _, err := node.Generate(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
+	// Pings a second apart: a silent core is given up after three.
+	const ping = time.Second
 	coreAddr, _ := testnet.Addr()
 	stratum, _ := testnet.Addr()
 	data := t.TempDir()
 	env := map[string]string{"RPC": node.RPCURL, "USER": node.User, "PASS": node.Password, "LINK": coreAddr,
-		"DATA": data, "ADDRESS": wallet.SegwitAddress()}
+		"DATA": data, "ADDRESS": wallet.SegwitAddress(), "PING": ping.String()}
 	startCore := func() *helper {
 		h := startHelper(t, "core", env)
 		h.waitLine(t, "ready", time.Minute)
@@ -141,6 +146,28 @@ func TestCoreKilledLosesNoAcknowledgedShare(t *testing.T) {
 		core = startCore()
 		t.Logf("round %d: %d shares sent so far", round, count())
 	}
+	waitShares(count() + 300)
+
+	// SIGSTOP: the core's sockets stay open and nothing comes out of them.
+	up := e.Server.Uplink()
+	waitUp := func(want bool, within time.Duration) {
+		t.Helper()
+		for deadline := time.Now().Add(within); up.Up() != want; {
+			if time.Now().After(deadline) {
+				t.Fatalf("link up %v after %s, want %v", up.Up(), within, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitUp(true, 30*time.Second) // the restarted core is linked
+	waitShares(count() + 100)
+	frozen := time.Now()
+	core.cmd.Process.Signal(syscall.SIGSTOP)
+	waitUp(false, 3*ping+10*time.Second)
+	t.Logf("frozen core given up after %s", time.Since(frozen).Round(time.Millisecond))
+	waitShares(count() + 100) // the edge spools meanwhile
+	core.cmd.Process.Signal(syscall.SIGCONT)
+	waitUp(true, 30*time.Second)
 	waitShares(count() + 300)
 	close(stop)
 	wg.Wait()

@@ -262,6 +262,13 @@ func helperCore(ctx context.Context, get func(string) string) error {
 	cfg.Stats.Listen = ""
 	cfg.Template.Refresh, cfg.Template.MaxAge = 10*time.Minute, 20*time.Minute
 	cfg.Nodes[0].RPCURL, cfg.Nodes[0].RPCUser, cfg.Nodes[0].RPCPassword = get("RPC"), get("USER"), get("PASS")
+	if p := get("PING"); p != "" {
+		d, err := time.ParseDuration(p)
+		if err != nil {
+			return fmt.Errorf("STRATA_E2E_PING: %w", err)
+		}
+		cfg.Link.PingInterval = d
+	}
 	c, err := core.New(cfg, core.Options{Keys: func(string) ([]byte, bool) { return linkKey, true }})
 	if err != nil {
 		return err
