@@ -11,7 +11,9 @@ import "math"
 //	| uvarint | u8    | u32          | f64        | string | string | string |
 //	+---------+-------+--------------+------------+--------+--------+--------+
 //
-// flags: bit 0 resumed (the miner resumed an earlier extranonce1).
+// flags: bit 0 resumed (the miner resumed an earlier extranonce1, or the
+// edge re-opens the session on a new link). A gated core refuses a new
+// session (AuthNotReady) and authorizes a resumed one: it is already working.
 // Difficulty applies to every job until a SESSION_UPDATE changes it.
 type SessionOpen struct {
 	Session SessionID

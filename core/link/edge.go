@@ -46,6 +46,8 @@ type edge struct {
 	statsMu  sync.Mutex // guards stats
 	stats    map[string]uint64
 	lastRead atomic.Int64
+	// sendFailed: a send failed and the link is closing.
+	sendFailed atomic.Bool
 }
 
 func newEdge(s *Server, id uint16, name string) *edge {
@@ -89,7 +91,11 @@ func (e *edge) writer(done <-chan struct{}) {
 func (e *edge) send(m wire.Message) {
 	_ = e.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	if err := e.conn.Send(m); err != nil {
-		e.s.log.Warn("edge send failed", "edge", e.name, "type", m.Type().String(), "err", err)
+		// Once per link: the verdicts still in flight fail after it, and
+		// the edge replays their shares.
+		if e.sendFailed.CompareAndSwap(false, true) {
+			e.s.log.Warn("edge send failed: link closed", "edge", e.name, "type", m.Type().String(), "err", err)
+		}
 		e.conn.Close()
 	}
 }
@@ -221,7 +227,10 @@ func (e *edge) openSession(m *wire.SessionOpen) {
 		return
 	}
 	res := authorize(m.Worker, e.s.cfg.Network, e.s.cfg.Mode)
-	if res.status == wire.AuthOK && !e.s.cfg.Ready() {
+	// A gated pool takes no new miner; a session the edge re-opens on a
+	// new link was authorized before and is already working: refusing it
+	// would make the edge drop a miner over a gate its gate_hold rides out.
+	if res.status == wire.AuthOK && !m.Resumed && !e.s.cfg.Ready() {
 		res = authResult{status: wire.AuthNotReady, message: "the pool has no work to give right now"}
 	}
 	reply.Status, reply.Message, reply.PayoutScript = res.status, res.message, res.payout

@@ -269,6 +269,13 @@ func TestAuthorizeRefusals(t *testing.T) {
 	if r := e.open(9, regtestAddr, 1); r.Status != wire.AuthNotReady {
 		t.Errorf("gated pool authorized: %s", r.Status)
 	}
+	// A session re-opened after a link drop keeps working through the gate.
+	if err := e.conn.Send(&wire.SessionOpen{Session: 10, Resumed: true, Difficulty: 1, Worker: regtestAddr, Agent: "test/1"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.next(wire.TypeAuthResult).(*wire.AuthResult); r.Status != wire.AuthOK {
+		t.Errorf("gated pool refused a re-opened session: %s %q", r.Status, r.Message)
+	}
 	if r := e.open(wire.SessionID(1<<25), regtestAddr, 1); r.Status == wire.AuthOK {
 		t.Error("a session number beyond the edge's bits was authorized")
 	}

@@ -404,6 +404,8 @@ func (s *Server) AuthResult(token any, m *wire.AuthResult) {
 		}
 		if wasAuthorized && m.Status != wire.AuthOK {
 			// A re-open the core refused: the miner must start again.
+			s.log.Warn("the core refused a re-opened session: miner closed", "session", uint64(c.sess.ID),
+				"status", m.Status.String(), "detail", m.Message)
 			c.closeWith(wire.CloseDropped)
 		}
 		return out
