@@ -26,8 +26,11 @@ type SetConfig struct {
 	// Refresh is the heartbeat: a new template at least this often, so a
 	// quiet mempool never looks like a dead node.
 	Refresh time.Duration
-	// Probe is how often ready nodes are checked. A node that stops
-	// answering is replaced within Probe plus the probe timeout (2*Probe).
+	// Probe is how often ready nodes are checked. A node that does not
+	// answer within 2*Probe is slow: work moves to another node that
+	// answers, if there is one. It is called down only when the call fails
+	// (its client's timeout), so that one late answer does not gate a pool
+	// that has no other node.
 	Probe time.Duration
 	Log   *slog.Logger
 	// OnTemplate receives each new template, in order, on the Set's own
@@ -63,6 +66,8 @@ type Status struct {
 	LastOK    time.Time
 	Height    int64
 	RTT       time.Duration
+	// Slow: ready, but its probe is late (see SetConfig.Probe).
+	Slow bool
 }
 
 type member struct {
@@ -80,6 +85,10 @@ type member struct {
 	lastOK       time.Time
 	height       int64
 	rtt          time.Duration
+	// probing is when the probe under way started (zero between probes);
+	// slow is set when it runs past 2*Probe.
+	probing time.Time
+	slow    bool
 }
 
 // Set serves templates from the best ready node of several.
@@ -162,7 +171,7 @@ func (s *Set) Statuses() []Status {
 	out := make([]Status, len(s.members))
 	for i, m := range s.members {
 		out[i] = Status{Name: m.Client.Name(), Priority: m.Priority, Health: m.health, Active: m == s.active,
-			LastOK: m.lastOK, Height: m.height, RTT: m.rtt}
+			LastOK: m.lastOK, Height: m.height, RTT: m.rtt, Slow: m.slow}
 		if m.lastErr != nil {
 			out[i].LastError = m.lastErr.Error()
 		}
@@ -310,9 +319,10 @@ func nameOf(m *member) string {
 }
 
 // pickActive chooses the ready node with the lowest priority. A better node
-// than the active one must have passed failbackProbes probes in a row, and a
+// than the active one must have passed failbackProbes probes in a row, a
 // node two or more blocks behind the others (one that restarted and is
-// catching up, say) is not chosen.
+// catching up, say) is not chosen, and a slow one only when no other is
+// ready.
 func (s *Set) pickActive() *member {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -322,12 +332,19 @@ func (s *Set) pickActive() *member {
 			top = max(top, m.height)
 		}
 	}
+	if best := s.pickLocked(top, false); best != nil {
+		return best
+	}
+	return s.pickLocked(top, true)
+}
+
+func (s *Set) pickLocked(top int64, slowToo bool) *member {
 	var best *member
 	for _, m := range s.members {
-		if m.health != HealthReady || m.height < top-1 || time.Now().Before(m.benchedUntil) {
+		if m.health != HealthReady || m.height < top-1 || time.Now().Before(m.benchedUntil) || (m.slow && !slowToo) {
 			continue
 		}
-		if m != s.active && s.active != nil && s.active.health == HealthReady && m.okRun < failbackProbes {
+		if m != s.active && s.active != nil && s.active.health == HealthReady && !s.active.slow && m.okRun < failbackProbes {
 			continue
 		}
 		if best == nil || m.Priority < best.Priority {
@@ -401,10 +418,13 @@ func (s *Set) longPoll(ctx context.Context, m *member, id string, out chan<- *ch
 func (s *Set) probeLoop(ctx context.Context, m *member) {
 	backoff := s.cfg.Probe
 	for ctx.Err() == nil {
-		pctx, cancel := context.WithTimeout(ctx, 2*s.cfg.Probe)
 		start := time.Now()
-		info, err := m.Client.GetBlockchainInfo(pctx)
-		cancel()
+		s.mu.Lock()
+		m.probing = start
+		s.mu.Unlock()
+		late := time.AfterFunc(2*s.cfg.Probe, func() { s.setSlow(m, start) })
+		info, err := m.Client.GetBlockchainInfo(ctx)
+		late.Stop()
 		if ctx.Err() != nil {
 			return
 		}
@@ -419,11 +439,27 @@ func (s *Set) probeLoop(ctx context.Context, m *member) {
 	}
 }
 
+// setSlow marks m slow if the probe that started at start is still out.
+func (s *Set) setSlow(m *member, start time.Time) {
+	s.mu.Lock()
+	mark := m.probing.Equal(start) && !m.slow && m.health == HealthReady
+	if mark {
+		m.slow, m.okRun = true, 0 // work comes back only after failbackProbes good probes
+	}
+	s.mu.Unlock()
+	if mark {
+		s.log.Warn("node slow to answer: work goes to another node if one answers", "node", m.Client.Name(),
+			"waited", 2*s.cfg.Probe)
+		s.signalChange()
+	}
+}
+
 // setHealth records a probe's outcome and tells Run when the state changed.
 func (s *Set) setHealth(m *member, h Health, err error, info *ChainInfo, rtt time.Duration) {
 	s.mu.Lock()
-	old, prevHeight := m.health, m.height
+	old, prevHeight, wasSlow := m.health, m.height, m.slow
 	m.health, m.lastErr = h, err
+	m.probing, m.slow = time.Time{}, false
 	if h == HealthReady {
 		m.okRun++
 		m.lastOK = time.Now()
@@ -438,7 +474,7 @@ func (s *Set) setHealth(m *member, h Health, err error, info *ChainInfo, rtt tim
 	if benchOver && h == HealthReady {
 		m.benchedUntil = time.Time{} // eligible again; the next fetch decides
 	}
-	needPick := old != h || (h == HealthReady && m.okRun == failbackProbes && s.active != m) ||
+	needPick := old != h || wasSlow || (h == HealthReady && m.okRun == failbackProbes && s.active != m) ||
 		(h == HealthReady && s.active != m && ((info != nil && info.Blocks != prevHeight) || benchOver))
 	s.mu.Unlock()
 	if old != h {

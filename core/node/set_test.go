@@ -188,3 +188,41 @@ func TestSetDropsDuplicateTemplates(t *testing.T) {
 	h.set.Refresh()
 	h.next(t, "a", time.Second)
 }
+
+func TestSetSlowOnlyNodeKeepsWork(t *testing.T) {
+	a := readyFake(t, 100)
+	const probe = 50 * time.Millisecond
+	h := runSet(t, probe, spec(t, a, "a", 0))
+	h.next(t, "a", 3*time.Second)
+	// Answers come four probe intervals late: slow, but the only node.
+	a.set("getblockchaininfo", reply{200, `{"result":{"chain":"main","blocks":100,"headers":100},"error":null,"id":1}`, 4 * probe})
+	sawSlow := false
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		st := h.set.Statuses()[0]
+		if st.Health != HealthReady || !st.Active {
+			t.Fatalf("the only node, slow, was given up: %+v", st)
+		}
+		sawSlow = sawSlow || st.Slow
+	}
+	if !sawSlow {
+		t.Error("a probe four intervals late never marked the node slow")
+	}
+	if len(h.set.Ready()) != 1 {
+		t.Errorf("ready nodes %d, want the slow one", len(h.set.Ready()))
+	}
+}
+
+func TestSetSlowNodeLosesWorkAndWinsItBack(t *testing.T) {
+	a, b := readyFake(t, 100), readyFake(t, 100)
+	const probe = 50 * time.Millisecond
+	h := runSet(t, probe, spec(t, a, "a", 0), spec(t, b, "b", 1))
+	h.next(t, "a", 3*time.Second)
+	info := `{"result":{"chain":"main","blocks":100,"headers":100},"error":null,"id":1}`
+	a.set("getblockchaininfo", reply{200, info, 4 * probe})
+	h.next(t, "b", 2*time.Second)
+	if st := h.set.Statuses()[0]; st.Health != HealthReady {
+		t.Errorf("a slow node was called %s; it answers", st.Health)
+	}
+	a.set("getblockchaininfo", reply{200, info, 0})
+	h.next(t, "a", 3*time.Second)
+}

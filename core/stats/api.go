@@ -416,6 +416,7 @@ type NodeView struct {
 	Priority  int                   `json:"priority"`
 	Health    string                `json:"health"`
 	Active    bool                  `json:"active"`
+	Slow      bool                  `json:"slow,omitempty"`
 	Height    int64                 `json:"height"`
 	RTTMs     float64               `json:"rtt_ms"`
 	LastOK    time.Time             `json:"last_ok"`
@@ -436,7 +437,7 @@ func (s *Server) nodes() map[string]any {
 	out := []NodeView{}
 	if s.src.Nodes != nil {
 		for _, n := range s.src.Nodes() {
-			v := NodeView{Name: n.Name, Priority: n.Priority, Health: n.Health.String(), Active: n.Active, Height: n.Height,
+			v := NodeView{Name: n.Name, Priority: n.Priority, Health: n.Health.String(), Active: n.Active, Slow: n.Slow, Height: n.Height,
 				RTTMs: float64(n.RTT.Microseconds()) / 1000, LastOK: n.LastOK, LastError: n.LastError, RPC: map[string]RPCLatency{}}
 			for m, l := range n.Latency {
 				if l.Count == 0 {
