@@ -45,7 +45,7 @@ func TestCoreKilledLosesNoAcknowledgedShare(t *testing.T) {
 	stratum, _ := testnet.Addr()
 	data := t.TempDir()
 	env := map[string]string{"RPC": node.RPCURL, "USER": node.User, "PASS": node.Password, "LINK": coreAddr,
-		"DATA": data, "ADDRESS": wallet.SegwitAddress(), "PING": ping.String()}
+		"DATA": data, "ADDRESS": wallet.SegwitAddress(), "PING": ping.String(), "LOG": "warn"}
 	startCore := func() *helper {
 		h := startHelper(t, "core", env)
 		h.waitLine(t, "ready", time.Minute)
@@ -62,7 +62,7 @@ func TestCoreKilledLosesNoAcknowledgedShare(t *testing.T) {
 	// Below the network's difficulty: the miners send only shares that are
 	// not blocks, so the chain stays put and no share goes stale.
 	l.MinDifficulty, l.StartDifficulty, l.MaxDifficulty = 1e-11, 1e-10, 1e-10
-	e, err := edge.New(ecfg, edge.Options{Key: linkKey})
+	e, err := edge.New(ecfg, edge.Options{Key: linkKey, Log: warnLog()})
 	if err != nil {
 		t.Fatal(err)
 	}

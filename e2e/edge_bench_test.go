@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -269,12 +270,21 @@ func helperCore(ctx context.Context, get func(string) string) error {
 		}
 		cfg.Link.PingInterval = d
 	}
-	c, err := core.New(cfg, core.Options{Keys: func(string) ([]byte, bool) { return linkKey, true }})
+	opts := core.Options{Keys: func(string) ([]byte, bool) { return linkKey, true }}
+	if get("LOG") != "" {
+		opts.Log = warnLog() // to the test's output: a failure says what the core saw
+	}
+	c, err := core.New(cfg, opts)
 	if err != nil {
 		return err
 	}
 	fmt.Println("ready")
 	return c.Run(ctx)
+}
+
+// warnLog writes warnings and errors to stderr.
+func warnLog() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // helperMiners opens N connections that authorize and then sit idle,
