@@ -626,3 +626,43 @@ func TestBansReachEveryEdge(t *testing.T) {
 		t.Errorf("reports from %v", bans.from)
 	}
 }
+
+// replayedAccounts holds every credit already, as accounts reloaded after
+// a restart hold the shares an edge replays.
+type replayedAccounts struct{}
+
+func (replayedAccounts) Commit(credits []share.Credit, done func(error)) {
+	for i := range credits {
+		credits[i].Verdict = wire.VerdictDuplicate
+	}
+	done(nil)
+}
+
+// TestPooledBatchesCarryNoCreditPlaces: a pooled batch whose part gets no
+// shares this time must not bring back where its credits sat last time,
+// or a replayed share's duplicate verdict lands on another share's place,
+// or past the batch's end.
+func TestPooledBatchesCarryNoCreditPlaces(t *testing.T) {
+	h := startServer(t, 0x17034219, func(c *Config) { c.Accounts = replayedAccounts{} })
+	e, _ := dialEdge(t, h, "eu-1")
+	e.open(1, regtestAddr, 1e-12)
+	e.open(2, regtestAddr, 1e-12) // sessions 1 and 2 land on different workers
+	nonce := uint32(100)
+	for _, sessions := range [][]wire.SessionID{{2, 1}, {2}, {1, 2}, {1}, {2, 1}, {1}, {2}} {
+		var recs []wire.SubmitRecord
+		for _, s := range sessions {
+			recs = append(recs, wire.SubmitRecord{Session: s, Job: h.job.ID, NTime: h.job.NTime, Nonce: nonce})
+			nonce++
+		}
+		e.conn.Send(&wire.SubmitBatch{Records: recs})
+		v := e.next(wire.TypeVerdict).(*wire.VerdictBatch)
+		if len(v.Verdicts) != len(recs) {
+			t.Fatalf("batch %v: %d verdicts", sessions, len(v.Verdicts))
+		}
+		for i, got := range v.Verdicts {
+			if got != wire.VerdictDuplicate {
+				t.Errorf("batch %v, share %d: %s, want duplicate (the accounts held it)", sessions, i, got)
+			}
+		}
+	}
+}

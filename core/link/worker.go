@@ -79,7 +79,8 @@ func (e *edge) submit(payload []byte) error {
 		// Every part, even one that gets no shares: a pooled batch must
 		// carry nothing of its last use (credits least of all).
 		p := &b.parts[i]
-		p.b, p.idx, p.items, p.credits = b, p.idx[:0], p.items[:0], p.credits[:0]
+		p.b, p.idx, p.items = b, p.idx[:0], p.items[:0]
+		p.credits, p.creditIdx, p.rejects = p.credits[:0], p.creditIdx[:0], p.rejects[:0]
 	}
 	for i := range b.recs.Records {
 		r := &b.recs.Records[i]
