@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"net"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -174,20 +175,29 @@ type handler struct {
 
 // LinkUp counts the link only once the re-open and the resume are queued,
 // so a test that waits for the count submits behind them, as a miner's
-// share on a live edge would arrive after the link came back.
+// share on a live edge would arrive after the link came back. They are
+// queued from another goroutine, as the edge's server does: LinkUp runs on
+// the uplink's own goroutine, the only one that drains the queue, so
+// queueing from it deadlocks the uplink when the queue is full.
 func (h *handler) LinkUp(w *wire.Welcome, again bool) {
 	h.mu.Lock()
 	reopen := h.reopen
 	h.mu.Unlock()
-	if again {
+	if !again {
+		h.mu.Lock()
+		h.ups++
+		h.mu.Unlock()
+		return
+	}
+	go func() {
 		if reopen != nil {
 			h.u.Open("sess", reopen)
 		}
 		h.u.Resume()
-	}
-	h.mu.Lock()
-	h.ups++
-	h.mu.Unlock()
+		h.mu.Lock()
+		h.ups++
+		h.mu.Unlock()
+	}()
 }
 func (h *handler) LinkDown(error)            { h.mu.Lock(); h.downs++; h.mu.Unlock() }
 func (h *handler) HoldExpired()              { h.mu.Lock(); h.holds++; h.mu.Unlock() }
@@ -218,7 +228,16 @@ func startUplink(t *testing.T, core string, hold time.Duration) (*Uplink, *handl
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { u.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			// Fail here, with the stacks, rather than hang to the suite's timeout.
+			buf := make([]byte, 1<<20)
+			t.Errorf("the uplink did not stop within 10 s of its context ending:\n%s", buf[:runtime.Stack(buf, true)])
+		}
+	})
 	return u, h
 }
 
