@@ -210,6 +210,36 @@ func TestEveryRejectReason(t *testing.T) {
 			check(v, easy, ok(j))
 			return check(v, easy, ok(j))
 		}},
+		{wire.VerdictDuplicate, func(check func(*Validator, *Session, wire.SubmitRecord) wire.Verdict) wire.Verdict {
+			// A template refreshed with nothing new in it makes a job that
+			// hashes as the last one: the same share sent under both names
+			// is one share.
+			v := NewValidator(Config{})
+			b := newBuilder(t, job.PoolMode)
+			j := buildNext(t, b, tmpl)
+			v.AddJob(j)
+			again := buildNext(t, b, tmpl)
+			v.AddJob(again)
+			if check(v, easy, ok(j)) != wire.VerdictAccepted {
+				return wire.VerdictMalformed
+			}
+			return check(v, easy, ok(again))
+		}},
+		{wire.VerdictAccepted, func(check func(*Validator, *Session, wire.SubmitRecord) wire.Verdict) wire.Verdict {
+			// A job with a transaction more, on the same tip, is other work.
+			v := NewValidator(Config{})
+			b := newBuilder(t, job.PoolMode)
+			j := buildNext(t, b, tmpl)
+			v.AddJob(j)
+			more, _ := realTemplate(t, 4, mainnetBits)
+			more.PrevHash = tmpl.PrevHash
+			other := buildNext(t, b, more)
+			v.AddJob(other)
+			if check(v, easy, ok(j)) != wire.VerdictAccepted {
+				return wire.VerdictMalformed
+			}
+			return check(v, easy, ok(other))
+		}},
 		{wire.VerdictStale, func(check func(*Validator, *Session, wire.SubmitRecord) wire.Verdict) wire.Verdict {
 			// A job whose duplicate set is full sends miners to new work.
 			v, j := fresh(Config{DedupPerJob: 1})
@@ -311,11 +341,13 @@ func TestCreditIsAssignedDifficulty(t *testing.T) {
 	s, _ = s.WithDifficulty(j2.ID, 2e-12)
 	var res Result
 	c := v.NewChecker()
-	for _, tc := range []struct {
+	// j2 hashes as j1 does (one template): the shares differ in nonce, or
+	// the second would be the first sent again.
+	for n, tc := range []struct {
 		j    *job.Job
 		want float64
 	}{{j1, 1e-12}, {j2, 2e-12}} {
-		r := wire.SubmitRecord{Session: 1, Job: tc.j.ID, NTime: tc.j.NTime}
+		r := wire.SubmitRecord{Session: 1, Job: tc.j.ID, NTime: tc.j.NTime, Nonce: uint32(n)}
 		c.Check(s, &r, time.Unix(int64(tc.j.NTime), 0), &res)
 		if res.Verdict != wire.VerdictAccepted || res.Credit != tc.want || res.HashDifficulty < tc.want {
 			t.Errorf("job %d: %s credit %g, want %g", tc.j.ID, res.Verdict, res.Credit, tc.want)

@@ -1,7 +1,9 @@
 package share
 
 import (
+	"bytes"
 	"encoding/binary"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -78,7 +80,10 @@ func hashWords(h *chain.Hash) (w [8]uint32) {
 type Validator struct {
 	cfg  Config
 	jobs *ring.Ring[work]
-	tip  atomic.Pointer[chain.Hash]
+	// recent are the jobs in the ring on the current tip, oldest first;
+	// only AddJob uses them.
+	recent []*work
+	tip    atomic.Pointer[chain.Hash]
 	// solved is the previous-block hash a block was found on: later
 	// solutions on it are siblings of that block, not worth submitting.
 	solved atomic.Pointer[chain.Hash]
@@ -114,10 +119,39 @@ func NewValidator(cfg Config) *Validator {
 
 // AddJob makes j available to shares. A job whose previous block differs
 // from the last one's makes every earlier job stale.
+//
+// A job that hashes as an earlier one on the same tip does (a template
+// refreshed with nothing new in it) shares that job's duplicate set: the
+// same share sent under both names is one share, and must be credited once.
 func (v *Validator) AddJob(j *job.Job) {
-	v.jobs.Put(uint32(j.ID), newWork(j, &v.cfg))
+	w := newWork(j, &v.cfg)
+	if n := len(v.recent); n > 0 && v.recent[n-1].job.PrevHash != j.PrevHash {
+		clear(v.recent)
+		v.recent = v.recent[:0]
+	}
+	for _, r := range v.recent {
+		if sameHeaders(r.job, j) {
+			w.seen = r.seen
+			break
+		}
+	}
+	if len(v.recent) == v.jobs.Size() {
+		// The oldest has left the ring with this Put.
+		copy(v.recent, v.recent[1:])
+		v.recent = v.recent[:len(v.recent)-1]
+	}
+	v.recent = append(v.recent, w)
+	v.jobs.Put(uint32(j.ID), w)
 	prev := j.PrevHash
 	v.tip.Store(&prev)
+}
+
+// sameHeaders reports whether a and b give the same header hash for the
+// same submission: everything in the header but the miner's parts.
+func sameHeaders(a, b *job.Job) bool {
+	return a.PrevHash == b.PrevHash && a.Version == b.Version && a.Bits == b.Bits &&
+		a.PayoutSlot == b.PayoutSlot && bytes.Equal(a.Coinb1, b.Coinb1) && bytes.Equal(a.Coinb2, b.Coinb2) &&
+		bytes.Equal(a.Coinb2Tail, b.Coinb2Tail) && slices.Equal(a.Branch, b.Branch)
 }
 
 // claimBlock reports whether a block on prev is the first found on it.
