@@ -134,9 +134,13 @@ func New(cfg Config, opts Options) (*Core, error) {
 		return nil, fmt.Errorf("%w: check data_dir", err)
 	}
 	c.Submitter = block.NewSubmitter(block.SubmitterConfig{
+		// Every node, not only the ready ones: a node marked down by a
+		// probe a moment ago may take the block now, and a block nobody
+		// was offered is lost. One that fails answers at once, or within
+		// its RPC timeout.
 		Nodes: func() []block.Node {
 			var out []block.Node
-			for _, n := range c.Nodes.Ready() {
+			for _, n := range c.Nodes.Clients() {
 				out = append(out, n)
 			}
 			return out

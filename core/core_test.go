@@ -1,11 +1,16 @@
 package core
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,6 +58,9 @@ func TestCoreFindsBlockAndGates(t *testing.T) {
 	cfg, n, w := regtestCore(t, 4)
 	cfg.Link.PingInterval = time.Second
 	cfg.Stats.Listen = ""
+	// A second node that never becomes ready must still be offered the block.
+	laggard := startLaggard(t)
+	cfg.Nodes = append(cfg.Nodes, NodeConfig{Name: "laggard", RPCURL: laggard.url, RPCUser: "u", RPCPassword: "p", Priority: 1, Timeout: 2 * time.Second})
 	ln, err := testnet.Listen()
 	if err != nil {
 		t.Fatal(err)
@@ -165,6 +173,9 @@ func TestCoreFindsBlockAndGates(t *testing.T) {
 	if recs2[0].Worker != w.SegwitAddress()+".rig" {
 		t.Errorf("block credited to %q", recs2[0].Worker)
 	}
+	if got := laggard.submits.Load(); got != 1 {
+		t.Errorf("the node that was not ready was offered %d blocks, want 1", got)
+	}
 	best, _ := c.Nodes.Active().GetBestBlockHash(ctx)
 	if best.String() != recs2[0].Hash {
 		t.Errorf("tip %s, journal %s", best, recs2[0].Hash)
@@ -202,4 +213,35 @@ func TestCoreStartupErrors(t *testing.T) {
 	if _, err := New(cfg, Options{}); err == nil || !strings.Contains(err.Error(), "link.keys_file") {
 		t.Errorf("missing keys file: %v", err)
 	}
+}
+
+// laggard is a node still loading its block index: it answers every call
+// with Bitcoin Core's -28 and counts the blocks it is offered.
+type laggard struct {
+	url     string
+	submits atomic.Int32
+}
+
+func startLaggard(t *testing.T) *laggard {
+	t.Helper()
+	ln, err := testnet.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &laggard{url: "http://" + ln.Addr().String()}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		if req.Method == "submitblock" {
+			l.submits.Add(1)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"result":null,"error":{"code":-28,"message":"Loading block index..."},"id":%s}`, cmp.Or(string(req.ID), "null"))
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return l
 }

@@ -20,7 +20,7 @@ type Node interface {
 
 // SubmitterConfig configures a Submitter.
 type SubmitterConfig struct {
-	// Nodes returns the nodes to submit to: every ready one.
+	// Nodes returns the nodes to submit to: every one the core has.
 	Nodes func() []Node
 	// Journal records every found block; nil records nothing.
 	Journal *Journal
