@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stratapool/strata/internal/testnet"
 )
 
 // reply is a canned HTTP answer.
@@ -35,7 +37,14 @@ type fakeNode struct {
 
 func newFakeNode(t *testing.T) *fakeNode {
 	f := &fakeNode{t: t, user: "alice", pass: "secret", replies: map[string]reply{}}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	ln, err := testnet.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	f.srv.Listener.Close()
+	f.srv.Listener = ln // a port below 32768, as every test's
+	f.srv.Start()
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -82,6 +91,10 @@ func (f *fakeNode) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
+	if badLongPollID(req) {
+		io.WriteString(w, `{"result":null,"error":{"code":-8,"message":"longpollid must be of length 64 (not 0, for '')"},"id":1}`)
+		return
+	}
 	f.mu.Lock()
 	f.requests = append(f.requests, req)
 	rep, ok := f.replies[req["method"].(string)]
@@ -98,6 +111,34 @@ func (f *fakeNode) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(rep.status)
 	io.WriteString(w, rep.body)
+}
+
+// badLongPollID: Bitcoin Core parses a longpollid given as a string as a
+// block hash and a count, so an empty one is an error.
+func badLongPollID(req map[string]any) bool {
+	params, _ := req["params"].([]any)
+	if req["method"] != "getblocktemplate" || len(params) == 0 {
+		return false
+	}
+	opts, _ := params[0].(map[string]any)
+	id, ok := opts["longpollid"].(string)
+	return ok && len(id) < 64
+}
+
+// longPolled reports whether a getblocktemplate came with longpollid id.
+func (f *fakeNode) longPolled(id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, req := range f.requests {
+		params, _ := req["params"].([]any)
+		if req["method"] != "getblocktemplate" || len(params) == 0 {
+			continue
+		}
+		if opts, _ := params[0].(map[string]any); opts["longpollid"] == id {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *fakeNode) lastRequest() map[string]any {

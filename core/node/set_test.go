@@ -226,3 +226,25 @@ func TestSetSlowNodeLosesWorkAndWinsItBack(t *testing.T) {
 	a.set("getblockchaininfo", reply{200, info, 0})
 	h.next(t, "a", 3*time.Second)
 }
+
+// TestSetLongPollGetsGoingWithoutAnID: a node made active before its first
+// template arrives has no longpoll id yet; the longpoll must get one from
+// the node rather than send an empty one, which Bitcoin Core refuses.
+func TestSetLongPollGetsGoingWithoutAnID(t *testing.T) {
+	a := readyFake(t, 100)
+	// Templates come late, so the longpoll starts before the first fetch ends.
+	a.set("getblocktemplate", reply{200, readFixture(t, "core_getblocktemplate.json"), 100 * time.Millisecond})
+	s := spec(t, a, "a", 0)
+	s.LongPoll = true
+	h := runSet(t, DefaultProbe, s)
+	h.next(t, "a", 3*time.Second)
+	const id = "00000000000000000001b3e5d7d6b0f2c4c1a7a6a2f2b3e9d1e0f0a1b2c3d4e5123"
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if a.longPolled(id) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no longpoll with the node's id within 3 s")
+		}
+	}
+}

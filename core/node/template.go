@@ -58,7 +58,13 @@ func (c *Client) GetBlockTemplate(ctx context.Context) (*chain.Template, error) 
 // answers when a block arrives or its mempool changes enough. It waits as
 // long as ctx allows.
 func (c *Client) LongPoll(ctx context.Context, id string) (*chain.Template, error) {
-	req := map[string]any{"rules": templateRequest["rules"], "capabilities": templateRequest["capabilities"], "longpollid": id}
+	req := map[string]any{"rules": templateRequest["rules"], "capabilities": templateRequest["capabilities"]}
+	if id != "" {
+		// Without an id yet the call is a plain getblocktemplate that gives
+		// one: Bitcoin Core refuses an empty longpollid (-8, "must be of
+		// length 64"), and a longpoll started with one never got going.
+		req["longpollid"] = id
+	}
 	var r gbtResult
 	if err := c.call(context.WithValue(ctx, longPollKey{}, true), "getblocktemplate", []any{req}, &r); err != nil {
 		return nil, err
