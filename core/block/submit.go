@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,10 +145,7 @@ func (s *Submitter) submitTo(ctx context.Context, n Node, c *Candidate, head, tx
 		}
 		result, err := n.SubmitBlock(ctx, head, txHex)
 		if err == nil {
-			a.Result, a.Error = result, ""
-			if result == "" {
-				a.Result = "accepted"
-			}
+			a.Result, a.Error = normalResult(result), ""
 			return a
 		}
 		a.Error = err.Error()
@@ -190,10 +188,24 @@ func (s *Submitter) confirm(ctx context.Context, took []Node, hash chain.Hash) S
 	}
 }
 
+// normalResult names a submitblock answer as Bitcoin Core would: nothing
+// for accepted, BIP22's reasons otherwise. btcd says a block it holds is
+// "rejected: already have block ...": a node that has it, which Core
+// calls a duplicate.
+func normalResult(result string) string {
+	switch {
+	case result == "":
+		return "accepted"
+	case strings.HasPrefix(result, "rejected: already have block"):
+		return "duplicate"
+	}
+	return result
+}
+
 // rejectionReason sums up why no node took a block.
 func rejectionReason(answers []Answer) string {
 	if len(answers) == 0 {
-		return "no ready node to submit to"
+		return "no node to submit to"
 	}
 	for _, a := range answers {
 		if a.Result != "" {

@@ -65,7 +65,8 @@ func TestSubmitterAnswers(t *testing.T) {
 		{"orphaned", []*scriptedNode{{name: "a", confirm: -1}}, StatusOrphaned, ""},
 		{"every node rejects", []*scriptedNode{{name: "a", answer: "bad-txnmrklroot"}, {name: "b", answer: "bad-txnmrklroot"}}, StatusRejected, "bad-txnmrklroot"},
 		{"an RPC error is an answer, not retried", []*scriptedNode{{name: "a", rpcErr: true}}, StatusRejected, "Block decode failed"},
-		{"no node at all", nil, StatusRejected, "no ready node"},
+		{"btcd's duplicate too", []*scriptedNode{{name: "a", answer: "rejected: already have block 0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206", confirm: 1}}, StatusAccepted, ""},
+		{"no node at all", nil, StatusRejected, "no node"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
