@@ -39,6 +39,9 @@ type SetConfig struct {
 	// OnChange is called on the Set's goroutine after the active node or a
 	// node's health changed.
 	OnChange func()
+
+	// catchUp overrides catchUpWindow (tests).
+	catchUp time.Duration
 }
 
 // Defaults for SetConfig.
@@ -54,6 +57,11 @@ const (
 	// longpoll id as the last one within this window is the same work (ZMQ
 	// and longpoll both fired for one block).
 	duplicateWindow = time.Second
+	// catchUpWindow is how long the active node may stay one block behind
+	// another before work moves: a block reaches nodes seconds apart, but
+	// one stuck behind would have every miner on a stale tip until the
+	// next block.
+	catchUpWindow = 3 * time.Second
 )
 
 // Status is a node's state for the statistics.
@@ -84,7 +92,10 @@ type member struct {
 	lastErr      error
 	lastOK       time.Time
 	height       int64
-	rtt          time.Duration
+	// behindSince is when the node was first seen below the best ready
+	// height; zero while it is level.
+	behindSince time.Time
+	rtt         time.Duration
 	// probing is when the probe under way started (zero between probes);
 	// slow is set when it runs past 2*Probe.
 	probing time.Time
@@ -118,6 +129,9 @@ func NewSet(cfg SetConfig) *Set {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.catchUp <= 0 {
+		cfg.catchUp = catchUpWindow
 	}
 	s := &Set{cfg: cfg, log: cfg.Log, trigger: make(chan struct{}, 1), changed: make(chan struct{}, 1)}
 	for i, spec := range cfg.Nodes {
@@ -320,31 +334,56 @@ func nameOf(m *member) string {
 
 // pickActive chooses the ready node with the lowest priority. A better node
 // than the active one must have passed failbackProbes probes in a row, a
-// node two or more blocks behind the others (one that restarted and is
-// catching up, say) is not chosen, and a slow one only when no other is
-// ready.
+// node behind the best ready height is not chosen (the active one is kept
+// one block behind for catchUpWindow), and a slow one only when no other
+// is ready.
 func (s *Set) pickActive() *member {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := time.Now()
+	top := s.topLocked(now)
+	if best := s.pickLocked(top, now, false); best != nil {
+		return best
+	}
+	return s.pickLocked(top, now, true)
+}
+
+// topLocked is the best height of the nodes that may give work; it marks
+// when each fell behind it.
+func (s *Set) topLocked(now time.Time) int64 {
 	var top int64
 	for _, m := range s.members {
-		if m.health == HealthReady {
+		if m.health == HealthReady && !now.Before(m.benchedUntil) {
 			top = max(top, m.height)
 		}
 	}
-	if best := s.pickLocked(top, false); best != nil {
-		return best
+	for _, m := range s.members {
+		switch {
+		case m.height >= top:
+			m.behindSince = time.Time{}
+		case m.behindSince.IsZero():
+			m.behindSince = now
+		}
 	}
-	return s.pickLocked(top, true)
+	return top
 }
 
-func (s *Set) pickLocked(top int64, slowToo bool) *member {
+// levelLocked: m is at the top, or it is the active node and fell one
+// block behind less than the catch-up window ago.
+func (s *Set) levelLocked(m *member, top int64, now time.Time) bool {
+	return m.height >= top || (m == s.active && m.height == top-1 && now.Sub(m.behindSince) < s.cfg.catchUp)
+}
+
+func (s *Set) pickLocked(top int64, now time.Time, slowToo bool) *member {
 	var best *member
+	// A better node must prove itself before work moves back to it, unless
+	// the active node is no longer fit to keep it.
+	activeFit := s.active != nil && s.active.health == HealthReady && !s.active.slow && s.levelLocked(s.active, top, now)
 	for _, m := range s.members {
-		if m.health != HealthReady || m.height < top-1 || time.Now().Before(m.benchedUntil) || (m.slow && !slowToo) {
+		if m.health != HealthReady || !s.levelLocked(m, top, now) || now.Before(m.benchedUntil) || (m.slow && !slowToo) {
 			continue
 		}
-		if m != s.active && s.active != nil && s.active.health == HealthReady && !s.active.slow && m.okRun < failbackProbes {
+		if m != s.active && activeFit && m.okRun < failbackProbes {
 			continue
 		}
 		if best == nil || m.Priority < best.Priority {
@@ -474,8 +513,11 @@ func (s *Set) setHealth(m *member, h Health, err error, info *ChainInfo, rtt tim
 	if benchOver && h == HealthReady {
 		m.benchedUntil = time.Time{} // eligible again; the next fetch decides
 	}
+	now := time.Now()
+	top := s.topLocked(now)
 	needPick := old != h || wasSlow || (h == HealthReady && m.okRun == failbackProbes && s.active != m) ||
-		(h == HealthReady && s.active != m && ((info != nil && info.Blocks != prevHeight) || benchOver))
+		(h == HealthReady && s.active != m && ((info != nil && info.Blocks != prevHeight) || benchOver)) ||
+		(s.active != nil && !s.levelLocked(s.active, top, now)) // left behind: every probe asks until work moves
 	s.mu.Unlock()
 	if old != h {
 		args := []any{"node", m.Client.Name(), "from", old.String(), "to", h.String()}

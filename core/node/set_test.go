@@ -27,9 +27,16 @@ type setHarness struct {
 }
 
 func runSet(t *testing.T, probe time.Duration, specs ...Spec) *setHarness {
+	return runSetWith(t, SetConfig{Nodes: specs, Probe: probe})
+}
+
+// runSetWith runs a set with cfg, an hour's heartbeat and the harness's
+// OnTemplate.
+func runSetWith(t *testing.T, cfg SetConfig) *setHarness {
 	h := &setHarness{templates: make(chan *chain.Template, 100), done: make(chan error, 1)}
-	h.set = NewSet(SetConfig{Nodes: specs, Probe: probe, Refresh: time.Hour,
-		OnTemplate: func(t *chain.Template) { h.templates <- t }})
+	cfg.Refresh = time.Hour
+	cfg.OnTemplate = func(t *chain.Template) { h.templates <- t }
+	h.set = NewSet(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { h.done <- h.set.Run(ctx) }()
@@ -247,4 +254,43 @@ func TestSetLongPollGetsGoingWithoutAnID(t *testing.T) {
 			t.Fatal("no longpoll with the node's id within 3 s")
 		}
 	}
+}
+
+func atHeight(f *fakeNode, height int) {
+	f.result("getblockchaininfo", fmt.Sprintf(`{"chain":"main","blocks":%d,"headers":%d}`, height, height))
+}
+
+// TestSetActiveLeftBehindLosesWork: the active node one block behind
+// another for longer than the catch-up window gives work up, and wins it
+// back once level again.
+func TestSetActiveLeftBehindLosesWork(t *testing.T) {
+	a, b := readyFake(t, 100), readyFake(t, 100)
+	const probe = 50 * time.Millisecond
+	h := runSetWith(t, SetConfig{Nodes: []Spec{spec(t, a, "a", 0), spec(t, b, "b", 1)}, Probe: probe, catchUp: 300 * time.Millisecond})
+	h.next(t, "a", 3*time.Second)
+	atHeight(b, 101) // a stays at 100: stuck, or slow to hear of the block
+	took := h.next(t, "b", 3*time.Second)
+	if took < 300*time.Millisecond {
+		t.Errorf("work moved after %s, inside the catch-up window", took)
+	}
+	atHeight(a, 101)
+	h.next(t, "a", 3*time.Second)
+}
+
+// TestSetNoFailbackToNodeBehind: a better node a block behind the active
+// one does not get work: it would send every miner to a stale tip.
+func TestSetNoFailbackToNodeBehind(t *testing.T) {
+	a, b := readyFake(t, 99), readyFake(t, 100)
+	const probe = 50 * time.Millisecond
+	// a may answer its first probe before b does, and get work until the
+	// catch-up window ends.
+	h := runSetWith(t, SetConfig{Nodes: []Spec{spec(t, a, "a", 0), spec(t, b, "b", 1)}, Probe: probe, catchUp: 300 * time.Millisecond})
+	h.next(t, "b", 3*time.Second)
+	for deadline := time.Now().Add(20 * probe); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if st := h.set.Statuses(); st[0].Active {
+			t.Fatalf("work went to the node a block behind: %+v", st)
+		}
+	}
+	atHeight(a, 100)
+	h.next(t, "a", 3*time.Second)
 }
