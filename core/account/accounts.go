@@ -160,10 +160,15 @@ type Accounts struct {
 	// watch bounds each write by WriteTimeout.
 	watch writeWatch
 
-	// Answers waiting for a Sync of the store (a Syncer).
+	// Answers waiting for a Sync of the store (a Syncer): written counts
+	// the transactions written, synced those a sync that ended covered
+	// (syncErr is set once one failed), syncing the dones waiting.
 	syncer  Syncer
-	syncMu  sync.Mutex // guards syncing
-	syncing []func(error)
+	syncMu  sync.Mutex // guards written, synced, syncErr and syncing
+	written uint64
+	synced  uint64
+	syncErr error
+	syncing []syncWaiter
 	syncNow chan struct{}
 
 	// doubt is a transaction the store has yet to account for (the

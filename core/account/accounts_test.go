@@ -455,8 +455,18 @@ func (g *gatedSyncs) Sync() error {
 
 // A transaction written while a sync is under way gets a sync of its own
 // at once rather than after the first ends, and no share is answered
-// before a sync that began after it was written has ended.
+// before a sync that began after it was written has ended: the first
+// sync's end answers the first transaction only; the second's, which
+// began after both were written, answers both, whichever ends first.
 func TestSyncsOverlapAndAnswerOnlyWhenDurable(t *testing.T) {
+	for _, secondEndsFirst := range []bool{false, true} {
+		t.Run(fmt.Sprint("second-ends-first=", secondEndsFirst), func(t *testing.T) {
+			testSyncsOverlap(t, secondEndsFirst)
+		})
+	}
+}
+
+func testSyncsOverlap(t *testing.T, secondEndsFirst bool) {
 	st, _ := sqliteStore(t)
 	g := &gatedSyncs{Store: st, entered: make(chan int, 4)}
 	for i := range g.release {
@@ -481,31 +491,43 @@ func TestSyncsOverlapAndAnswerOnlyWhenDurable(t *testing.T) {
 			return -1
 		}
 	}
+	answered := func(ch chan error, what string) {
+		t.Helper()
+		select {
+		case err := <-ch:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s not answered", what)
+		}
+	}
+	notYet := func(ch chan error, why string) {
+		t.Helper()
+		select {
+		case <-ch:
+			t.Fatal(why)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 	first, second := make(chan error, 1), make(chan error, 1)
 	a.Commit([]share.Credit{credit(1, "w1", 1)}, func(err error) { first <- err })
 	n1 := wait("the first transaction")
 	a.Commit([]share.Credit{credit(2, "w2", 1)}, func(err error) { second <- err })
 	n2 := wait("the second, while the first's is under way")
-	select {
-	case <-first:
-		t.Fatal("the first was answered before its sync ended")
-	case <-second:
-		t.Fatal("the second was answered before its sync ended")
-	case <-time.After(50 * time.Millisecond):
-	}
-	close(g.release[n2])
-	if err := <-second; err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-first:
-		t.Fatal("the first was answered while its sync was still held")
-	case <-time.After(50 * time.Millisecond):
+	notYet(first, "the first was answered before a sync ended")
+	notYet(second, "the second was answered before a sync ended")
+	if secondEndsFirst {
+		close(g.release[n2])
+		answered(second, "the second, its sync ended")
+		answered(first, "the first, a sync begun after it ended")
+		return
 	}
 	close(g.release[n1])
-	if err := <-first; err != nil {
-		t.Fatal(err)
-	}
+	answered(first, "the first, its sync ended")
+	notYet(second, "the second was answered by a sync that began before it was written")
+	close(g.release[n2])
+	answered(second, "the second, its sync ended")
 }
 
 // TestMakingATransactionAllocatesNothing: once warm, the committer's own

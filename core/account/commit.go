@@ -66,6 +66,9 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 		a.failed(&t, group, err)
 		return
 	}
+	// The sync starts now, beside the bookkeeping below: a verdict waits
+	// for the disk, not for the statistics.
+	seq := a.wrote()
 	a.committed(ctx, &t, held)
 	a.splitsWritten(a.pending.Splits)
 	a.pending.reset()
@@ -74,7 +77,7 @@ func (a *Accounts) commit(ctx context.Context, group []*request) {
 		a.accept(r.credits)
 	}
 	a.mu.Unlock()
-	a.answer(group)
+	a.answer(group, seq)
 }
 
 // committed takes a transaction's effects in once the store has it.
@@ -146,9 +149,27 @@ func (a *Accounts) healthChanged() {
 	}
 }
 
+// wrote counts a transaction the store has written and starts a sync for
+// it (a Syncer); the number it returns is what answer waits for.
+func (a *Accounts) wrote() uint64 {
+	if a.syncer == nil {
+		return 0
+	}
+	a.syncMu.Lock()
+	a.written++
+	seq := a.written
+	a.syncMu.Unlock()
+	select {
+	case a.syncNow <- struct{}{}:
+	default:
+	}
+	return seq
+}
+
 // answer calls the group's done once the transaction is durable: at once
-// for a store whose Write is, after the next Sync for a Syncer.
-func (a *Accounts) answer(group []*request) {
+// for a store whose Write is, after a Sync that began after write seq for
+// a Syncer (which may have ended already).
+func (a *Accounts) answer(group []*request, seq uint64) {
 	if a.syncer == nil {
 		for _, r := range group {
 			r.done(nil)
@@ -156,18 +177,24 @@ func (a *Accounts) answer(group []*request) {
 		return
 	}
 	a.syncMu.Lock()
-	for _, r := range group {
-		a.syncing = append(a.syncing, r.done)
+	if seq > a.synced {
+		for _, r := range group {
+			a.syncing = append(a.syncing, syncWaiter{seq: seq, done: r.done})
+		}
+		a.syncMu.Unlock()
+		return
 	}
-	if len(group) == 0 && !a.healthy.Load() {
-		// A failing store is back only once a sync has worked too.
-		a.syncing = append(a.syncing, func(error) {})
-	}
+	err := a.syncErr
 	a.syncMu.Unlock()
-	select {
-	case a.syncNow <- struct{}{}:
-	default:
+	for _, r := range group {
+		r.done(err)
 	}
+}
+
+// syncWaiter is a done waiting for the sync of write seq.
+type syncWaiter struct {
+	seq  uint64
+	done func(error)
 }
 
 // maxSyncs is how many syncs may be under way at once. A transaction
@@ -183,29 +210,31 @@ func (a *Accounts) syncLoop() {
 	slots := make(chan struct{}, maxSyncs)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	var begun uint64 // the writes the last sync begun covers
 	for range a.syncNow {
 		for {
 			slots <- struct{}{}
 			a.syncMu.Lock()
-			batch := a.syncing
-			a.syncing = nil
+			covers := a.written
 			a.syncMu.Unlock()
-			if len(batch) == 0 {
+			if covers == begun {
 				<-slots
 				break
 			}
+			begun = covers
 			wg.Go(func() {
 				defer func() { <-slots }()
-				a.sync(batch)
+				a.sync(covers)
 			})
 		}
 	}
 }
 
-// sync makes what batch's transactions wrote durable and answers them. A
-// sync that fails leaves them in doubt (written, maybe not on disk): they
-// are not acknowledged, and the store is trusted no more (poison).
-func (a *Accounts) sync(batch []func(error)) {
+// sync makes the first covers writes durable and answers those waiting
+// for them. A sync that fails leaves them in doubt (written, maybe not on
+// disk): they are not acknowledged, nor is any write it covers whose
+// answer comes later, and the store is trusted no more (poison).
+func (a *Accounts) sync(covers uint64) {
 	stalled := time.AfterFunc(syncStall, func() {
 		a.down(fmt.Sprintf("the disk has not finished a sync of the accounts in %s; shares wait for it", syncStall))
 		a.log.Error("accounts store: a sync is taking long; shares are not acknowledged until it ends", "after", syncStall)
@@ -219,8 +248,26 @@ func (a *Accounts) sync(batch []func(error)) {
 	} else if a.poisoned.Load() == nil {
 		a.backUp()
 	}
-	for _, done := range batch {
-		done(err)
+	a.syncMu.Lock()
+	// The first sync to end for a write decides it: a later one cannot
+	// vouch for what a failed one may have lost.
+	if covers > a.synced {
+		a.synced = covers
+		if err != nil {
+			a.syncErr = err
+		}
+	}
+	var ready []syncWaiter
+	a.syncing = slices.DeleteFunc(a.syncing, func(w syncWaiter) bool {
+		if w.seq <= covers {
+			ready = append(ready, w)
+			return true
+		}
+		return false
+	})
+	a.syncMu.Unlock()
+	for _, w := range ready {
+		w.done(err)
 	}
 }
 
