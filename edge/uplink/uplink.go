@@ -71,6 +71,10 @@ type Counters struct {
 	// (down, or without CapBans). Neither loses a ban: it stays in force at
 	// the edge, which reports its bans again at every link.
 	Bans, BansDropped, BansUnsent atomic.Uint64
+	// Overflowed counts session events (open, update, close, resume) that
+	// found the queue full and waited beside it rather than block their
+	// event loop; OverflowWaits those that found that full too and waited.
+	Overflowed, OverflowWaits atomic.Uint64
 }
 
 // Uplink is the edge's link to the core.
@@ -87,6 +91,16 @@ type Uplink struct {
 	up       atomic.Bool
 	stats    Counters
 	spoolLen atomic.Int64
+
+	// Session events that found the queue full wait in over, in order,
+	// behind what the queue holds, and the writer takes them once it has
+	// emptied the queue: a session's events keep their order and no event
+	// loop blocks on a full queue.
+	overMu   sync.Mutex // guards over
+	overRoom *sync.Cond // on overMu: over has room again
+	over     []event
+	overflow atomic.Bool   // over holds events: submits are refused meanwhile
+	overNote chan struct{} // wakes the writer for over
 }
 
 // event is one thing for the writer, in order.
@@ -115,6 +129,12 @@ const (
 // submits (the miner is told the pool is busy) rather than block a loop.
 const inQueue = 1 << 15
 
+// overMax bounds the session events waiting beside a full queue: a few
+// for each session an edge can hold (each opens and closes once, and
+// changes difficulty at most every few seconds). Past it a session event
+// waits for room, the one case where a loop may block.
+const overMax = 1 << 17
+
 // New makes an uplink; Run starts it.
 func New(cfg Config, h Handler) *Uplink {
 	if cfg.FlushEvery <= 0 {
@@ -132,8 +152,10 @@ func New(cfg Config, h Handler) *Uplink {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Uplink{cfg: cfg, h: h, log: cfg.Log, in: make(chan event, inQueue), pending: newRing(),
-		tokens: map[wire.SessionID]any{}}
+	u := &Uplink{cfg: cfg, h: h, log: cfg.Log, in: make(chan event, inQueue), pending: newRing(),
+		tokens: map[wire.SessionID]any{}, overNote: make(chan struct{}, 1)}
+	u.overRoom = sync.NewCond(&u.overMu)
+	return u
 }
 
 // Counters are the uplink's totals.
@@ -159,8 +181,13 @@ func (u *Uplink) Allocate(resume []byte) (wire.SessionID, []byte, int, bool) {
 // Release frees a session number.
 func (u *Uplink) Release(id wire.SessionID) { u.alloc.release(id) }
 
-// Submit queues a share; false when the queue is full.
+// Submit queues a share; false when the queue is full, or session events
+// wait beside it (a share must not pass its session's update).
 func (u *Uplink) Submit(token any, r *wire.SubmitRecord, id []byte) bool {
+	if u.overflow.Load() {
+		u.stats.Refused.Add(1)
+		return false
+	}
 	ev := event{kind: evSubmit}
 	ev.e.token, ev.e.rec = token, *r
 	ev.e.setID(id)
@@ -180,18 +207,80 @@ func (u *Uplink) Open(token any, m *wire.SessionOpen) {
 	u.mu.Lock()
 	u.tokens[m.Session] = token
 	u.mu.Unlock()
-	u.in <- event{kind: evOpen, token: token, open: *m}
+	u.session(event{kind: evOpen, token: token, open: *m})
 }
 
 // Update reports a session's new difficulty or mask.
-func (u *Uplink) Update(m *wire.SessionUpdate) { u.in <- event{kind: evUpdate, update: *m} }
+func (u *Uplink) Update(m *wire.SessionUpdate) { u.session(event{kind: evUpdate, update: *m}) }
 
 // Close reports a session's end.
 func (u *Uplink) Close(m *wire.SessionClose) {
 	u.mu.Lock()
 	delete(u.tokens, m.Session)
 	u.mu.Unlock()
-	u.in <- event{kind: evClose, close: *m}
+	u.session(event{kind: evClose, close: *m})
+}
+
+// session queues a session event without blocking the caller's event
+// loop: with the queue full, or events already waiting beside it, it
+// waits in over.
+func (u *Uplink) session(ev event) {
+	u.overMu.Lock()
+	defer u.overMu.Unlock()
+	if len(u.over) == 0 {
+		select {
+		case u.in <- ev:
+			return
+		default:
+		}
+	}
+	if len(u.over) >= overMax {
+		u.stats.OverflowWaits.Add(1)
+		for len(u.over) >= overMax {
+			u.overRoom.Wait()
+		}
+	}
+	u.over = append(u.over, ev)
+	u.overflow.Store(true)
+	u.stats.Overflowed.Add(1)
+	select {
+	case u.overNote <- struct{}{}:
+	default:
+	}
+}
+
+// overflowed hands the writer the session events waiting beside the
+// queue, once it has taken everything queued before them.
+func (u *Uplink) overflowed() []event {
+	if !u.overflow.Load() {
+		return nil
+	}
+	u.overMu.Lock()
+	defer u.overMu.Unlock()
+	if len(u.in) > 0 {
+		return nil // the writer comes back after each queued event
+	}
+	evs := u.over
+	u.over = nil
+	u.overflow.Store(false)
+	u.overRoom.Broadcast()
+	return evs
+}
+
+// putBack returns session events the writer took and could not send to
+// the front of over.
+func (u *Uplink) putBack(evs []event) {
+	if len(evs) == 0 {
+		return
+	}
+	u.overMu.Lock()
+	u.over = append(evs, u.over...)
+	u.overflow.Store(true)
+	u.overMu.Unlock()
+	select {
+	case u.overNote <- struct{}{}:
+	default:
+	}
 }
 
 // Ban queues a ban for the core. It never blocks (it is called from event
@@ -201,7 +290,7 @@ func (u *Uplink) Ban(m *wire.Ban) {
 	// One the codec would refuse must not reach the writer: a failed send
 	// ends the link.
 	var scratch [96]byte
-	if _, err := m.AppendBinary(scratch[:0]); err != nil {
+	if _, err := m.AppendBinary(scratch[:0]); err != nil || u.overflow.Load() {
 		u.stats.BansDropped.Add(1)
 		return
 	}
@@ -215,7 +304,7 @@ func (u *Uplink) Ban(m *wire.Ban) {
 
 // Resume replays the spool; the handler calls it after re-opening its
 // sessions on a new link.
-func (u *Uplink) Resume() { u.in <- event{kind: evResume} }
+func (u *Uplink) Resume() { u.session(event{kind: evResume}) }
 
 // Run keeps the link up until ctx ends.
 func (u *Uplink) Run(ctx context.Context) error {
@@ -289,6 +378,10 @@ func (u *Uplink) idle(ctx context.Context, d time.Duration, spool []entry, downS
 		case <-t.C:
 			return spool
 		case ev := <-u.in:
+			spool = u.offline(ev, spool)
+		case <-u.overNote:
+		}
+		for _, ev := range u.overflowed() {
 			spool = u.offline(ev, spool)
 		}
 	}
@@ -386,6 +479,46 @@ func (u *Uplink) serve(ctx context.Context, conn *wire.Conn, w *wire.Welcome, sp
 		}
 		return nil
 	}
+	handle := func(ev *event) error {
+		switch ev.kind {
+		case evSubmit:
+			if !resumed {
+				spool = u.spoolAdd(spool, ev.e) // behind the spool until it is replayed
+				return nil
+			}
+			return queue(ev.e)
+		case evResume:
+			resumed = true
+			if len(spool) > 0 {
+				u.log.Info("replaying spooled submits", "submits", len(spool))
+			}
+			for _, e := range spool {
+				u.stats.Replayed.Add(1)
+				if err := queue(e); err != nil {
+					return err
+				}
+			}
+			spool = spool[:0]
+			u.spoolLen.Store(0)
+			return nil
+		case evBan:
+			if !conn.Caps().Has(wire.CapBans) {
+				u.stats.BansUnsent.Add(1) // a core that does not share bans
+				return nil
+			}
+			// Bans keep their order with the session messages.
+			if err := send(); err != nil {
+				return err
+			}
+			return write(&ev.ban)
+		default:
+			// Session messages keep their order with the submits.
+			if err := send(); err != nil {
+				return err
+			}
+			return write(sessionMessage(ev))
+		}
+	}
 	for {
 		var err error
 		select {
@@ -404,39 +537,17 @@ func (u *Uplink) serve(ctx context.Context, conn *wire.Conn, w *wire.Welcome, sp
 				err = write(&wire.Stats{Entries: u.cfg.Stats()})
 			}
 		case ev := <-u.in:
-			switch ev.kind {
-			case evSubmit:
-				if !resumed {
-					spool = u.spoolAdd(spool, ev.e) // behind the spool until it is replayed
-					continue
-				}
-				err = queue(ev.e)
-			case evResume:
-				resumed = true
-				if len(spool) > 0 {
-					u.log.Info("replaying spooled submits", "submits", len(spool))
-				}
-				for _, e := range spool {
-					u.stats.Replayed.Add(1)
-					if err = queue(e); err != nil {
-						break
-					}
-				}
-				spool = spool[:0]
-				u.spoolLen.Store(0)
-			case evBan:
-				if !conn.Caps().Has(wire.CapBans) {
-					u.stats.BansUnsent.Add(1) // a core that does not share bans
-					continue
-				}
-				// Bans keep their order with the session messages.
-				if err = send(); err == nil {
-					err = write(&ev.ban)
-				}
-			default:
-				// Session messages keep their order with the submits.
-				if err = send(); err == nil {
-					err = write(sessionMessage(&ev))
+			err = handle(&ev)
+		case <-u.overNote:
+		}
+		if err == nil {
+			evs := u.overflowed()
+			for i := range evs {
+				if err = handle(&evs[i]); err != nil {
+					// What it did not reach waits for the next link, or
+					// for the miners to hear there is none.
+					u.putBack(evs[i+1:])
+					break
 				}
 			}
 		}

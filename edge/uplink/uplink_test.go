@@ -379,7 +379,27 @@ func TestFrozenCore(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Logf("submitted for %s: %d batches sent", time.Since(frozeAt), batches)
+	// The writer is stuck and the queue full: a miner's event loop that
+	// authorizes, changes a difficulty or closes a session goes on at once.
+	returned := make(chan struct{})
+	go func() {
+		u.Open("s7", &wire.SessionOpen{Session: 7, Difficulty: 1, Worker: "w"})
+		u.Update(&wire.SessionUpdate{Session: 7, Difficulty: 2})
+		u.Close(&wire.SessionClose{Session: 1})
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(time.Second):
+		t.Fatal("a session event blocked on the full queue")
+	}
 	waitFor(t, "the link to the frozen core to end", func() bool { _, downs, _, _ := h.snapshot(); return downs == 1 })
+	// The open waited beside the queue, and its miner hears about it.
+	waitFor(t, "an answer to the open", func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return slices.ContainsFunc(h.auths, func(a wire.AuthResult) bool { return a.Session == 7 })
+	})
 	if d := time.Since(frozeAt); d > 5*time.Second {
 		t.Errorf("the link ended %s after the core froze; its pings are 500 ms apart", d)
 	}
@@ -539,5 +559,62 @@ func TestBanNotSentWhileDown(t *testing.T) {
 	old.mu.Unlock()
 	if c := u2.Counters(); c.BansUnsent.Load() != 1 || c.Reconnects.Load() != 0 {
 		t.Errorf("unsent %d, reconnects %d", c.BansUnsent.Load(), c.Reconnects.Load())
+	}
+}
+
+// TestSessionEventsWaitBesideAFullQueue: with the queue full, session
+// events wait beside it rather than block their event loop; submits are
+// refused meanwhile, so none passes its session's update; the writer gets
+// the events after everything queued before them, in order.
+func TestSessionEventsWaitBesideAFullQueue(t *testing.T) {
+	u := New(Config{Name: "eu-1", Key: key, Cores: []string{"127.0.0.1:1"}}, &handler{}) // never run: the test drains
+	r := wire.SubmitRecord{Session: 1, Job: 0x1a}
+	for range inQueue {
+		if !u.Submit("s1", &r, []byte("1")) {
+			t.Fatal("a submit refused before the queue is full")
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		u.Open("s2", &wire.SessionOpen{Session: 2, Difficulty: 1, Worker: "w"})
+		u.Update(&wire.SessionUpdate{Session: 2, Difficulty: 2})
+		u.Close(&wire.SessionClose{Session: 1})
+		u.Resume()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a session event blocked on the full queue")
+	}
+	if c := u.Counters(); c.Overflowed.Load() != 4 || c.OverflowWaits.Load() != 0 {
+		t.Errorf("overflowed %d, waited %d; want 4, 0", c.Overflowed.Load(), c.OverflowWaits.Load())
+	}
+	// Room in the queue, but a submit now would pass session 2's update.
+	<-u.in
+	if u.Submit("s2", &wire.SubmitRecord{Session: 2, Job: 0x1a}, []byte("2")) {
+		t.Error("a submit taken while session events wait beside the queue")
+	}
+	if evs := u.overflowed(); evs != nil {
+		t.Fatalf("%d session events handed out before the submits queued ahead of them", len(evs))
+	}
+	var kinds []eventKind
+	for len(u.in) > 0 {
+		ev := <-u.in
+		kinds = append(kinds, ev.kind)
+		if len(u.in) > 0 && u.overflowed() != nil {
+			t.Fatal("session events handed out with submits still queued ahead of them")
+		}
+	}
+	for _, ev := range u.overflowed() {
+		kinds = append(kinds, ev.kind)
+	}
+	want := append(slices.Repeat([]eventKind{evSubmit}, inQueue-1), evOpen, evUpdate, evClose, evResume)
+	if !slices.Equal(kinds, want) {
+		t.Errorf("the writer got %d events, the last %v; want %d, the last %v", len(kinds), kinds[max(0, len(kinds)-5):],
+			len(want), want[len(want)-5:])
+	}
+	if !u.Submit("s2", &wire.SubmitRecord{Session: 2, Job: 0x1a}, []byte("2")) {
+		t.Error("a submit refused once the session events went out")
 	}
 }
