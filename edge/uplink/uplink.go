@@ -86,8 +86,12 @@ type Uplink struct {
 	alloc   allocator
 	pending *ring
 
-	mu       sync.Mutex // guards tokens
-	tokens   map[wire.SessionID]any
+	mu     sync.Mutex // guards tokens and asked
+	tokens map[wire.SessionID]any
+	// asked are the sessions whose authorization went out on the current
+	// link and has no answer yet: at the link's end they hear it is lost.
+	asked map[wire.SessionID]struct{}
+
 	up       atomic.Bool
 	stats    Counters
 	spoolLen atomic.Int64
@@ -153,7 +157,7 @@ func New(cfg Config, h Handler) *Uplink {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	u := &Uplink{cfg: cfg, h: h, log: cfg.Log, in: make(chan event, inQueue), pending: newRing(),
-		tokens: map[wire.SessionID]any{}, overNote: make(chan struct{}, 1)}
+		tokens: map[wire.SessionID]any{}, asked: map[wire.SessionID]struct{}{}, overNote: make(chan struct{}, 1)}
 	u.overRoom = sync.NewCond(&u.overMu)
 	return u
 }
@@ -217,6 +221,7 @@ func (u *Uplink) Update(m *wire.SessionUpdate) { u.session(event{kind: evUpdate,
 func (u *Uplink) Close(m *wire.SessionClose) {
 	u.mu.Lock()
 	delete(u.tokens, m.Session)
+	delete(u.asked, m.Session)
 	u.mu.Unlock()
 	u.session(event{kind: evClose, close: *m})
 }
@@ -340,6 +345,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 		u.stats.Reconnects.Add(1)
 		downSince, holdFired = time.Now(), false
 		u.log.Warn("core link lost", "err", err)
+		u.unanswered()
 		u.h.LinkDown(err)
 		// Submits sent and not answered may have been credited: replay
 		// them, marked, after the ones that never went out.
@@ -384,6 +390,29 @@ func (u *Uplink) idle(ctx context.Context, d time.Duration, spool []entry, downS
 		for _, ev := range u.overflowed() {
 			spool = u.offline(ev, spool)
 		}
+	}
+}
+
+// unanswered tells the sessions whose authorization the lost link never
+// answered, as offline tells those that ask while there is no link: their
+// miners would otherwise wait for an answer that cannot come.
+func (u *Uplink) unanswered() {
+	u.mu.Lock()
+	type lost struct {
+		id    wire.SessionID
+		token any
+	}
+	var left []lost
+	for id := range u.asked {
+		if token, ok := u.tokens[id]; ok {
+			left = append(left, lost{id, token})
+		}
+	}
+	clear(u.asked)
+	u.mu.Unlock()
+	for _, l := range left {
+		u.h.AuthResult(l.token, &wire.AuthResult{Session: l.id, Status: wire.AuthNotReady,
+			Message: "the link to the pool's core was lost; try again shortly"})
 	}
 }
 
@@ -516,6 +545,11 @@ func (u *Uplink) serve(ctx context.Context, conn *wire.Conn, w *wire.Welcome, sp
 			if err := send(); err != nil {
 				return err
 			}
+			if ev.kind == evOpen && !ev.open.Resumed {
+				u.mu.Lock()
+				u.asked[ev.open.Session] = struct{}{}
+				u.mu.Unlock()
+			}
 			return write(sessionMessage(ev))
 		}
 	}
@@ -618,6 +652,7 @@ func (u *Uplink) read(ctx context.Context, conn *wire.Conn, w *wire.Welcome) err
 			}
 			u.mu.Lock()
 			token, ok := u.tokens[auth.Session]
+			delete(u.asked, auth.Session)
 			u.mu.Unlock()
 			if ok {
 				a := auth

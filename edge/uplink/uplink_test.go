@@ -33,6 +33,8 @@ type fakeCore struct {
 	// as by a core stopped with SIGSTOP or a partition that drops packets.
 	freeze bool
 	caps   wire.Caps
+	// silent: session opens are not answered.
+	silent bool
 	bans   []wire.Ban
 	// order is the session messages and bans, as they came.
 	order []wire.Type
@@ -120,8 +122,11 @@ func (c *fakeCore) serve(nc net.Conn) {
 		case *wire.SessionOpen:
 			c.mu.Lock()
 			c.opens = append(c.opens, *m)
+			silent := c.silent
 			c.mu.Unlock()
-			conn.Send(&wire.AuthResult{Session: m.Session, Status: wire.AuthOK})
+			if !silent {
+				conn.Send(&wire.AuthResult{Session: m.Session, Status: wire.AuthOK})
+			}
 		case *wire.SessionUpdate:
 			c.mu.Lock()
 			c.updates = append(c.updates, *m)
@@ -616,5 +621,35 @@ func TestSessionEventsWaitBesideAFullQueue(t *testing.T) {
 	}
 	if !u.Submit("s2", &wire.SubmitRecord{Session: 2, Job: 0x1a}, []byte("2")) {
 		t.Error("a submit refused once the session events went out")
+	}
+}
+
+// TestAuthorizationLostWithTheLink: a miner whose authorization went out
+// on a link that ended before the core answered hears so, as one that
+// asks with no link does, rather than wait for an answer that cannot
+// come; a re-open of a session already authorized needs no answer.
+func TestAuthorizationLostWithTheLink(t *testing.T) {
+	core := startFakeCore(t, "")
+	core.mu.Lock()
+	core.silent = true
+	core.mu.Unlock()
+	u, h := startUplink(t, core.ln.Addr().String(), time.Minute)
+	waitFor(t, "the link", u.Up)
+	u.Open("s1", &wire.SessionOpen{Session: 1, Difficulty: 1, Worker: "w"})
+	u.Open("s2", &wire.SessionOpen{Session: 2, Difficulty: 1, Worker: "w", Resumed: true})
+	u.Open("s3", &wire.SessionOpen{Session: 3, Difficulty: 1, Worker: "w"})
+	u.Close(&wire.SessionClose{Session: 3})
+	waitFor(t, "the opens at the core", func() bool { opens, _, _ := core.count(); return opens == 3 })
+	h.mu.Lock()
+	if len(h.auths) != 0 {
+		t.Fatalf("answers before the link ended: %+v", h.auths)
+	}
+	h.mu.Unlock()
+	core.stop()
+	waitFor(t, "the link to end", func() bool { _, downs, _, _ := h.snapshot(); return downs == 1 })
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.auths) != 1 || h.auths[0].Session != 1 || h.auths[0].Status != wire.AuthNotReady {
+		t.Errorf("answers after the link ended: %+v; want session 1 not ready", h.auths)
 	}
 }
