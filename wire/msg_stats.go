@@ -22,6 +22,7 @@ const (
 	StatBanned        StatKey = 12 // gauge: addresses banned at the edge now
 	StatBanCloses     StatKey = 13 // counter: connections closed or refused as banned
 	StatBansDropped   StatKey = 14 // counter: bans a full queue kept from the core
+	StatEventsWaited  StatKey = 15 // counter: session events that waited beside a full queue
 	maxStatKey        StatKey = 1023
 )
 
@@ -40,6 +41,7 @@ var statKeyNames = map[StatKey]string{
 	StatBanned:        "banned",
 	StatBanCloses:     "ban_closes",
 	StatBansDropped:   "bans_dropped",
+	StatEventsWaited:  "session_events_waited",
 }
 
 func (k StatKey) String() string {

@@ -556,5 +556,6 @@ func (s *Server) wireStats() []wire.Stat {
 		{Key: wire.StatBanned, Value: uint64(s.lim.inForce(time.Now()))},
 		{Key: wire.StatBanCloses, Value: s.stats.Closes[wire.CloseBanned].Load()},
 		{Key: wire.StatBansDropped, Value: uc.BansDropped.Load()},
+		{Key: wire.StatEventsWaited, Value: uc.Overflowed.Load()},
 	}
 }

@@ -366,3 +366,17 @@ func TestTLSListener(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsCarryTheUplinksCounters: what the edge tells the core includes
+// the session events that waited beside a full queue to the core.
+func TestStatsCarryTheUplinksCounters(t *testing.T) {
+	s := startServer(t, testLimits())
+	s.Uplink().Counters().Overflowed.Add(3)
+	got := map[wire.StatKey]uint64{}
+	for _, st := range s.wireStats() {
+		got[st.Key] = st.Value
+	}
+	if v, ok := got[wire.StatEventsWaited]; !ok || v != 3 {
+		t.Errorf("session_events_waited %d (sent: %v), want 3", v, ok)
+	}
+}
