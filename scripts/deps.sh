@@ -2,7 +2,8 @@
 # Installs what the build and the tests need that Go does not bring:
 # libzmq (for the ZMQ hashblock subscriber, through cgo), pkg-config, and
 # PostgreSQL's server for the accounts tests (internal/pgtest runs a
-# throwaway cluster of it; nothing is left running).
+# throwaway cluster of it; nothing is left running), and e2fsprogs for the
+# ext4 filesystem the power-loss test cuts.
 # As root it uses apt-get; otherwise it says what to install.
 set -euo pipefail
 
@@ -17,6 +18,10 @@ fi
 what=${1:-test}
 if [ "$what" = test ] && ! command -v postgres >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
 	missing+=(postgresql)
+fi
+# The accounts' power-loss test makes an ext4 filesystem of its own.
+if [ "$what" = test ] && ! command -v mkfs.ext4 >/dev/null 2>&1 && [ ! -x /usr/sbin/mkfs.ext4 ] && [ ! -x /sbin/mkfs.ext4 ]; then
+	missing+=(e2fsprogs)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -38,41 +38,56 @@ func TestFullDiskStopsCreditingLoudly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("mounts a filesystem: runs in make test, not the quick suite")
 	}
+	inMountNamespace(t, "TestFullDiskStopsCreditingLoudly", fullDiskChild, true)
+}
+
+// inMountNamespace runs the test named test again, in a new mount
+// namespace, with env set: whatever it mounts dies with it. As root a
+// mount namespace is enough; otherwise, or where even root may not make
+// one (a container), and if userns allows it, a user namespace whose root
+// is us.
+func inMountNamespace(t *testing.T, test, env string, userns bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	// As root a mount namespace is enough; otherwise, or where even root
-	// may not make one (a container), a user namespace whose root is us.
-	userns := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
+	user := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
 		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
 		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}}
-	attrs := []*syscall.SysProcAttr{userns}
+	var attrs []*syscall.SysProcAttr
 	if os.Getuid() == 0 {
-		attrs = []*syscall.SysProcAttr{{Cloneflags: syscall.CLONE_NEWNS}, userns}
+		attrs = append(attrs, &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS})
+	}
+	if userns {
+		attrs = append(attrs, user)
 	}
 	var out bytes.Buffer
 	var cmd *exec.Cmd
 	var starts []error
+	if len(attrs) == 0 {
+		starts = append(starts, errors.New("not root"))
+	}
+	started := false
 	for _, attr := range attrs {
 		out.Reset()
-		cmd = exec.CommandContext(ctx, os.Args[0], "-test.run=^TestFullDiskStopsCreditingLoudly$", "-test.v",
-			"-test.count=1", "-test.timeout=60s")
-		cmd.Env = append(os.Environ(), fullDiskChild+"=1")
+		cmd = exec.CommandContext(ctx, os.Args[0], "-test.run=^"+test+"$", "-test.v", "-test.count=1", "-test.timeout=60s")
+		cmd.Env = append(os.Environ(), env+"=1")
 		cmd.Stdout, cmd.Stderr = &out, &out
 		cmd.SysProcAttr = attr
 		cmd.WaitDelay = 5 * time.Second
 		err := cmd.Start()
-		if err == nil {
-			starts = nil
+		if started = err == nil; started {
 			break
 		}
 		starts = append(starts, fmt.Errorf("clone flags %#x: %w", attr.Cloneflags, err))
 	}
-	if starts != nil {
-		t.Fatalf("cannot make a mount namespace for the full-disk test (%v): it needs root, or unprivileged user "+
-			"namespaces (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)", errors.Join(starts...))
+	if !started {
+		how := "root"
+		if userns {
+			how = "root, or unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)"
+		}
+		t.Fatalf("cannot make a mount namespace for %s (%v): it needs %s", test, errors.Join(starts...), how)
 	}
 	err := cmd.Wait()
-	if err != nil || !strings.Contains(out.String(), "--- PASS: TestFullDiskStopsCreditingLoudly") {
+	if err != nil || !strings.Contains(out.String(), "--- PASS: "+test) {
 		t.Fatalf("in its namespace (%v):\n%s", err, out.String())
 	}
 	t.Logf("in its namespace:\n%s", out.String())
