@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"maps"
@@ -15,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -24,6 +22,7 @@ import (
 
 	"github.com/stratapool/strata/core/chain"
 	"github.com/stratapool/strata/core/share"
+	"github.com/stratapool/strata/wire"
 )
 
 // The power-loss test's processes: the one in its own mount namespace that
@@ -108,8 +107,8 @@ func powerLoss(t *testing.T) {
 			syscall.Unmount(mnt, syscall.MNT_DETACH)
 		}
 	})
-	// Every share acknowledged before a cut, across the rounds, and when.
-	kept := map[chain.Hash]time.Time{}
+	// Every share acknowledged before a cut, across the rounds.
+	kept := map[chain.Hash]ack{}
 	for round := range powerLossRounds {
 		run(t, "mount", "-o", "loop", img, mnt)
 		mounted = true
@@ -125,7 +124,6 @@ func powerLoss(t *testing.T) {
 		}
 		maps.Copy(kept, before)
 		stored := storedShares(t, st)
-		st.Close()
 		var missing, twice, racedLost int
 		var lost []uint32
 		for h := range raced {
@@ -134,21 +132,32 @@ func powerLoss(t *testing.T) {
 			}
 		}
 		var latest time.Time // the latest acknowledgement lost
-		for h, at := range kept {
+		var blocks, blocksLost int
+		for h, a := range kept {
+			if a.block {
+				blocks++
+				if _, err := st.Block(context.Background(), h.String()); err != nil {
+					blocksLost++
+				}
+			}
 			switch stored[h] {
 			case 0:
 				missing++
 				lost = append(lost, binary.LittleEndian.Uint32(h[:4]))
-				if at.After(latest) {
-					latest = at
+				if a.at.After(latest) {
+					latest = a.at
 				}
 			case 1:
 			default:
 				twice++
 			}
 		}
-		t.Logf("round %d: %d shares acknowledged before the power cut and %d as it went (%d of those lost); %d in the store after it",
-			round, len(before), len(raced), racedLost, len(stored))
+		t.Logf("round %d: %d shares acknowledged before the power cut and %d as it went (%d of those lost); %d in the store after it; %d found blocks kept",
+			round, len(before), len(raced), racedLost, len(stored), blocks-blocksLost)
+		st.Close()
+		if blocksLost > 0 {
+			t.Errorf("round %d: %d of %d found blocks acknowledged before a power cut are not in the store", round, blocksLost, blocks)
+		}
 		if missing > 0 || twice > 0 {
 			slices.Sort(lost)
 			t.Fatalf("round %d: of %d shares acknowledged before a power cut, %d are missing (numbered round<<26 | submitter<<24 | n: %#x; "+
@@ -166,7 +175,7 @@ func powerLoss(t *testing.T) {
 // has powerLossAcks shares acknowledged, then cuts the filesystem's power
 // and kills it. It returns the shares acknowledged before the cut began,
 // and those acknowledged as the power went, by when.
-func cutPowerWhileCommitting(t *testing.T, mnt string, round int) (before, raced map[chain.Hash]time.Time, cut time.Time) {
+func cutPowerWhileCommitting(t *testing.T, mnt string, round int) (before, raced map[chain.Hash]ack, cut time.Time) {
 	committer := exec.Command(os.Args[0], "-test.run=^TestPowerLossKeepsEveryAcknowledgedShare$", "-test.count=1")
 	committer.Env = append(os.Environ(), powerLossCommitter+"="+filepath.Join(mnt, "accounts.db"),
 		powerLossRound+"="+strconv.Itoa(round))
@@ -181,7 +190,7 @@ func cutPowerWhileCommitting(t *testing.T, mnt string, round int) (before, raced
 	defer committer.Process.Kill()
 	var (
 		mu     sync.Mutex
-		acked  = map[chain.Hash]time.Time{}
+		acked  = map[chain.Hash]ack{}
 		enough = make(chan struct{})
 		read   = make(chan error, 1)
 	)
@@ -197,19 +206,17 @@ func cutPowerWhileCommitting(t *testing.T, mnt string, round int) (before, raced
 				read <- err
 				return
 			}
+			var a ack
 			var h chain.Hash
 			var at int64
-			hash, stamp, ok := strings.Cut(strings.TrimSuffix(line, "\n"), " ")
-			if n, err := hex.Decode(h[:], []byte(hash)); err != nil || n != len(h) || !ok {
-				read <- fmt.Errorf("committer wrote %q", line)
+			if _, err := fmt.Sscanf(line, "%x %d %t\n", &a.hash, &at, &a.block); err != nil || len(a.hash) != len(h) {
+				read <- fmt.Errorf("committer wrote %q (%v)", line, err)
 				return
 			}
-			if at, err = strconv.ParseInt(stamp, 10, 64); err != nil {
-				read <- fmt.Errorf("committer wrote %q", line)
-				return
-			}
+			copy(h[:], a.hash)
+			a.at = time.Unix(0, at)
 			mu.Lock()
-			acked[h] = time.Unix(0, at)
+			acked[h] = a
 			if len(acked) == powerLossAcks {
 				close(enough)
 			}
@@ -241,18 +248,26 @@ func cutPowerWhileCommitting(t *testing.T, mnt string, round int) (before, raced
 	committer.Wait()
 	mu.Lock()
 	defer mu.Unlock()
-	before, raced = map[chain.Hash]time.Time{}, map[chain.Hash]time.Time{}
-	for h, at := range acked {
+	before, raced = map[chain.Hash]ack{}, map[chain.Hash]ack{}
+	for h, a := range acked {
 		switch {
-		case at.Before(cut):
-			before[h] = at
-		case at.Before(cutDone):
-			raced[h] = at
+		case a.at.Before(cut):
+			before[h] = a
+		case a.at.Before(cutDone):
+			raced[h] = a
 		default:
-			t.Errorf("round %d: a share acknowledged %s after the power was cut", round, at.Sub(cutDone))
+			t.Errorf("round %d: a share acknowledged %s after the power was cut", round, a.at.Sub(cutDone))
 		}
 	}
 	return before, raced, cut
+}
+
+// ack is a share the committer acknowledged: its hash, when, and whether
+// it found a block.
+type ack struct {
+	hash  []byte
+	at    time.Time
+	block bool
 }
 
 // commitUntilKilled commits shares to the store at path from several
@@ -283,6 +298,10 @@ func commitUntilKilled(t *testing.T, path string) {
 					n++
 					credits[i] = credit(n, fmt.Sprint("w", n%50), 1)
 				}
+				if n/powerLossBatch%16 == 0 { // a found block now and then
+					b := &credits[0]
+					b.Block, b.Verdict, b.Reward, b.NetworkDifficulty = true, wire.VerdictBlock, 5_000_000_000, 5
+				}
 				if err := commit(a.Accounts, credits); err != nil {
 					// After the power cut: nothing is acknowledged.
 					time.Sleep(10 * time.Millisecond)
@@ -291,7 +310,7 @@ func commitUntilKilled(t *testing.T, path string) {
 				at := time.Now().UnixNano()
 				mu.Lock()
 				for i := range credits {
-					fmt.Fprintf(out, "%x %d\n", credits[i].Hash[:], at)
+					fmt.Fprintf(out, "%x %d %t\n", credits[i].Hash[:], at, credits[i].Block)
 				}
 				out.Flush()
 				mu.Unlock()
