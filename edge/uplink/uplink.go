@@ -521,9 +521,13 @@ func (u *Uplink) serve(ctx context.Context, conn *wire.Conn, w *wire.Welcome, sp
 			if len(spool) > 0 {
 				u.log.Info("replaying spooled submits", "submits", len(spool))
 			}
-			for _, e := range spool {
+			for i, e := range spool {
 				u.stats.Replayed.Add(1)
 				if err := queue(e); err != nil {
+					// The ones queued went with the link (pending or
+					// entries); the rest stay spooled, each once.
+					spool = spool[:copy(spool, spool[i+1:])]
+					u.spoolLen.Store(int64(len(spool)))
 					return err
 				}
 			}
